@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One set of compiler settings for every target: Swift 6 language mode, strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "redisctl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "redisctl", targets: ["redisctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Shared vocabulary: failure categories (exit codes), deadlines and polling, progress.
+        .target(name: "RedisCtlCore", swiftSettings: swiftSettings),
+        // The RedisDeployment spec: model, defaults, validation, redis.conf rendering.
+        .target(
+            name: "Spec",
+            dependencies: ["RedisCtlCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // RESP2/RESP3 wire protocol on SwiftNIO, connections with pipelining, key slots.
+        .target(
+            name: "RESP",
+            dependencies: [
+                "RedisCtlCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Cluster topology model, pure planners and the executors that carry plans out over RESP.
+        .target(name: "ClusterOps", dependencies: ["RedisCtlCore", "RESP"], swiftSettings: swiftSettings),
+        // Typed Kubernetes objects built from the spec, rendered to YAML.
+        .target(
+            name: "Manifests",
+            dependencies: ["Spec", "RedisCtlCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // Where the nodes live: the Platform protocol and its local (redis-server processes) implementation.
+        .target(name: "Platforms", dependencies: ["RedisCtlCore", "Spec", "RESP"], swiftSettings: swiftSettings),
+        // The commands' logic, independent of argument parsing.
+        .target(
+            name: "RedisCtlKit",
+            dependencies: ["RedisCtlCore", "Spec", "RESP", "ClusterOps", "Manifests", "Platforms"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "redisctl",
+            dependencies: ["RedisCtlKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        // Test helpers: real redis-server processes on free loopback addresses.
+        .target(
+            name: "TestSupport",
+            dependencies: ["RedisCtlCore", "RESP", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SpecTests", dependencies: ["Spec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RESPTests",
+            dependencies: ["RESP", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "NIOTestUtils", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ClusterOpsTests", dependencies: ["ClusterOps", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Spec"], swiftSettings: swiftSettings),
+        .testTarget(name: "PlatformsTests", dependencies: ["Platforms", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RedisCtlKitTests", dependencies: ["RedisCtlKit", "TestSupport"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,84 @@
+import Foundation
+
+/// A point in time that every wait is bounded by.
+public struct Deadline: Sendable, Comparable {
+    public let instant: ContinuousClock.Instant
+
+    public init(_ instant: ContinuousClock.Instant) { self.instant = instant }
+
+    public static func after(_ duration: Duration) -> Deadline {
+        Deadline(ContinuousClock.now.advanced(by: duration))
+    }
+
+    public var remaining: Duration { ContinuousClock.now.duration(to: instant) }
+    public var hasPassed: Bool { ContinuousClock.now >= instant }
+
+    /// The smaller of this deadline and `duration` from now: a per-step bound inside an overall one.
+    public func capped(at duration: Duration) -> Deadline {
+        min(self, .after(duration))
+    }
+
+    public static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.instant < rhs.instant }
+}
+
+/// Thrown by `poll` when the deadline passes before the condition holds.
+public struct WaitTimedOut: RedisCtlFailure {
+    public let what: String
+    public let lastObservation: String?
+    public var category: FailureCategory { .operationFailed }
+    public var message: String {
+        var text = "timed out waiting for \(what)"
+        if let lastObservation, !lastObservation.isEmpty { text += ": \(lastObservation)" }
+        return text + " (raise --timeout if the cluster is just slow)"
+    }
+
+    public init(what: String, lastObservation: String?) {
+        self.what = what
+        self.lastObservation = lastObservation
+    }
+}
+
+/// What one poll attempt saw: done with a value, or not yet with a description of what is missing.
+public enum PollOutcome<Value: Sendable>: Sendable {
+    case done(Value)
+    case notYet(String)
+}
+
+/// Polls `attempt` until it reports `.done` or the deadline passes. No fixed sleeps: the interval
+/// starts short and backs off to `maxInterval`, so fast conditions finish fast.
+public func poll<Value: Sendable>(
+    _ what: String,
+    until deadline: Deadline,
+    initialInterval: Duration = .milliseconds(20),
+    maxInterval: Duration = .milliseconds(250),
+    _ attempt: () async throws -> PollOutcome<Value>
+) async throws -> Value {
+    var interval = initialInterval
+    var lastObservation: String?
+    while true {
+        switch try await attempt() {
+        case .done(let value):
+            return value
+        case .notYet(let observation):
+            lastObservation = observation
+        }
+        if deadline.hasPassed { throw WaitTimedOut(what: what, lastObservation: lastObservation) }
+        let sleep = min(interval, max(deadline.remaining, .zero))
+        try await Task.sleep(for: sleep)
+        interval = min(interval * 2, maxInterval)
+    }
+}
+
+/// Parses the contract's durations: `30s`, `5m`, `1h`, `1500ms`, or a bare number of seconds.
+public func parseDuration(_ text: String) -> Duration? {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+    for (suffix, seconds) in units where trimmed.hasSuffix(suffix) {
+        let number = trimmed.dropLast(suffix.count)
+        // "ms" also ends in "s"; the order above tries "ms" first.
+        guard let value = Double(number), value >= 0, value.isFinite else { return nil }
+        return .milliseconds(Int64((value * seconds * 1000).rounded()))
+    }
+    guard let value = Double(trimmed), value >= 0, value.isFinite else { return nil }
+    return .milliseconds(Int64((value * 1000).rounded()))
+}
