@@ -1,0 +1,250 @@
+import Foundation
+import RESP
+import RedisCtlCore
+
+/// What `init-cluster` did (or, with `--dry-run`, would do).
+public struct InitClusterOutcome: Sendable, Codable {
+    public enum Status: String, Sendable, Codable {
+        /// The nodes were empty and now form the cluster.
+        case formed
+        /// A half-done cluster was completed.
+        case resumed
+        /// Nothing was left to do.
+        case alreadyInitialized = "already-initialized"
+        /// `--dry-run`: nothing was changed.
+        case planned
+    }
+
+    public var status: Status
+    public var layout: LayoutPlan
+    public var steps: [String]
+    public var elapsedSeconds: Double
+}
+
+/// Carries out cluster formation: observe every node, plan what is missing, run the steps, and wait
+/// (bounded, no fixed sleeps) until the nodes agree and every replica's link is up.
+public struct ClusterInitializer: Sendable {
+    public let connector: NodeConnector
+    public let progress: any ProgressReporter
+
+    public init(connector: NodeConnector, progress: any ProgressReporter) {
+        self.connector = connector
+        self.progress = progress
+    }
+
+    public func run(candidates: [LayoutCandidate], masters: Int, replicasPerMaster: Int, dryRun: Bool,
+                    deadline: Deadline) async throws -> InitClusterOutcome {
+        let started = ContinuousClock.now
+        let layout = try ClusterLayout.plan(candidates: candidates, masters: masters, replicasPerMaster: replicasPerMaster)
+        for warning in layout.warnings { progress.warning(warning) }
+
+        let pool = NodeConnectionPool(connector: connector)
+        defer { Task { await pool.closeAll() } }
+        let members = layout.members
+        let endpoints = Dictionary(uniqueKeysWithValues: members.map { ($0.name, $0.endpoint) })
+
+        let observed = try await observe(members, pool: pool)
+        let steps = try InitClusterPlanner.nextSteps(layout: layout, observed: observed)
+        let wasFresh = observed.values.allSatisfy(\.isFresh)
+        func outcome(_ status: InitClusterOutcome.Status) -> InitClusterOutcome {
+            InitClusterOutcome(status: status, layout: layout, steps: steps.map(\.description),
+                               elapsedSeconds: seconds(ContinuousClock.now - started))
+        }
+        if dryRun { return outcome(.planned) }
+
+        if !steps.isEmpty {
+            progress.step(wasFresh ? "forming a cluster of \(layout.masters.count) masters and \(layout.replicas.count) replicas"
+                                   : "resuming cluster formation: \(steps.count) step(s) left")
+        }
+        let nodeIds = observed.mapValues(\.nodeId)
+        try await runPhase(steps.filter(\.isSlotAssignment), endpoints: endpoints, pool: pool)
+        try await runPhase(steps.filter(\.isConfigEpoch), endpoints: endpoints, pool: pool)
+        try await runPhase(steps.filter(\.isMeet), endpoints: endpoints, pool: pool)
+        if steps.contains(where: \.isMeet) || steps.contains(where: \.isReplicate) || !steps.isEmpty {
+            progress.step("waiting for \(members.count) nodes to agree on the cluster configuration")
+        }
+        try await waitForAgreement(members: members, nodeIds: nodeIds, pool: pool, deadline: deadline)
+        try await runPhase(steps.filter(\.isReplicate), endpoints: endpoints, pool: pool)
+        if steps.contains(where: \.isReplicate) {
+            progress.step("waiting for \(layout.replicas.count) replicas to sync with their masters")
+        }
+        try await waitForHealthyReplication(layout: layout, pool: pool, deadline: deadline)
+        if steps.isEmpty { return outcome(.alreadyInitialized) }
+        return outcome(wasFresh ? .formed : .resumed)
+    }
+
+    // MARK: Observation
+
+    private func observe(_ members: [LayoutCandidate], pool: NodeConnectionPool) async throws -> [String: ObservedNodeState] {
+        let results = await withTaskGroup(of: (LayoutCandidate, Result<ObservedNodeState, any Error>).self) { group in
+            for member in members {
+                group.addTask {
+                    do {
+                        let connection = try await pool.connection(member.endpoint)
+                        let snapshot = try await NodeObserver.snapshot(connection, name: member.name)
+                        guard let state = NodeObserver.observedState(snapshot) else {
+                            throw ClusterOpsError(.malformedClusterNodes,
+                                "\(member.name) (\(member.address)): CLUSTER NODES has no 'myself' line")
+                        }
+                        return (member, .success(state))
+                    } catch {
+                        return (member, .failure(error))
+                    }
+                }
+            }
+            var collected: [(LayoutCandidate, Result<ObservedNodeState, any Error>)] = []
+            for await result in group { collected.append(result) }
+            return collected
+        }
+        var observed: [String: ObservedNodeState] = [:]
+        var failures: [(LayoutCandidate, any Error)] = []
+        for (member, result) in results {
+            switch result {
+            case .success(let state): observed[member.name] = state
+            case .failure(let error): failures.append((member, error))
+            }
+        }
+        if let (member, error) = failures.sorted(by: { $0.0.name < $1.0.name }).first {
+            throw Self.nodeFailure(member, error, others: failures.count - 1)
+        }
+        return observed
+    }
+
+    static func nodeFailure(_ member: LayoutCandidate, _ error: any Error, others: Int) -> any RedisCtlFailure {
+        let more = others > 0 ? " (and \(others) more node(s))" : ""
+        if let redisError = error as? RedisError {
+            return GeneralFailure(redisError.category, "\(member.name): \(redisError.message)\(more)")
+        }
+        if let failure = error as? any RedisCtlFailure {
+            return GeneralFailure(failure.category, failure.message + more)
+        }
+        return GeneralFailure(.operationFailed, "\(member.name) (\(member.address)): \(error)\(more)")
+    }
+
+    // MARK: Steps
+
+    private func runPhase(_ steps: [InitStep], endpoints: [String: RedisEndpoint], pool: NodeConnectionPool) async throws {
+        guard !steps.isEmpty else { return }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for step in steps {
+                progress.detail(step.description)
+                group.addTask {
+                    let (node, command) = try Self.command(for: step, endpoints: endpoints)
+                    guard let endpoint = endpoints[node] else { return }
+                    do {
+                        _ = try await pool.send(endpoint, command)
+                    } catch {
+                        throw GeneralFailure(.operationFailed, "\(node) (\(endpoint)): \(step) failed: \(Self.reason(error))")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    static func command(for step: InitStep, endpoints: [String: RedisEndpoint]) throws -> (String, RedisCommand) {
+        switch step {
+        case .assignSlots(let node, let ranges):
+            return (node, RedisCommand("CLUSTER", ["ADDSLOTSRANGE"] + ranges.flatMap { [String($0.start), String($0.end)] }))
+        case .setConfigEpoch(let node, let epoch):
+            return (node, RedisCommand("CLUSTER", "SET-CONFIG-EPOCH", String(epoch)))
+        case .meet(let node, let other):
+            guard let target = endpoints[other] else {
+                throw GeneralFailure(.operationFailed, "\(node): cannot meet unknown node \(other)")
+            }
+            return (node, RedisCommand("CLUSTER", "MEET", target.host, String(target.port)))
+        case .replicate(let replica, let masterId):
+            return (replica, RedisCommand("CLUSTER", "REPLICATE", masterId))
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let failure = error as? any RedisCtlFailure { return failure.message }
+        return "\(error)"
+    }
+
+    // MARK: Waits
+
+    /// Every node knows every member (no handshakes left) and all hold the same slot map.
+    private func waitForAgreement(members: [LayoutCandidate], nodeIds: [String: String], pool: NodeConnectionPool,
+                                  deadline: Deadline) async throws {
+        let expected = Set(nodeIds.values)
+        try await poll("all nodes to agree on the cluster configuration", until: deadline,
+                       initialInterval: .milliseconds(10), maxInterval: .milliseconds(100)) {
+            var signatures: [String: String] = [:]
+            var lagging: [String] = []
+            for member in members {
+                guard let topology = try? await topology(of: member, pool: pool) else {
+                    lagging.append("\(member.name) (no answer)")
+                    continue
+                }
+                let known = Set(topology.nodes.filter { !$0.isHandshake && !$0.flags.contains(.noAddress) }.map(\.id))
+                let missing = expected.subtracting(known)
+                if !missing.isEmpty {
+                    let names = members.filter { nodeIds[$0.name].map(missing.contains) ?? false }.map(\.name)
+                    lagging.append("\(member.name) does not know \(names.joined(separator: ", "))")
+                }
+                signatures[member.name] = topology.signature
+            }
+            let distinct = Set(signatures.values)
+            if lagging.isEmpty && distinct.count == 1 { return .done(()) }
+            if lagging.isEmpty {
+                // Name the nodes whose slot map differs from the most common one.
+                let counts = Dictionary(grouping: signatures.keys) { signatures[$0] ?? "" }
+                let majority = counts.max { $0.value.count < $1.value.count }?.key
+                let odd = signatures.filter { $0.value != majority }.keys.sorted()
+                return .notYet("slot maps differ on \(odd.joined(separator: ", "))")
+            }
+            return .notYet(lagging.sorted().joined(separator: "; ") +
+                           " (check that the cluster bus port, 10000 above the Redis port, is reachable)")
+        }
+    }
+
+    private func topology(of member: LayoutCandidate, pool: NodeConnectionPool) async throws -> ClusterTopology {
+        let reply = try await pool.send(member.endpoint, RedisCommand("CLUSTER", "NODES"))
+        return try ClusterTopology.parse(reply.string ?? "")
+    }
+
+    /// Every replica replicates its planned master with the link up, and every node says cluster_state:ok.
+    private func waitForHealthyReplication(layout: LayoutPlan, pool: NodeConnectionPool, deadline: Deadline) async throws {
+        let members = layout.members
+        try await poll("every node to report cluster_state:ok with every replica link up", until: deadline,
+                       initialInterval: .milliseconds(10), maxInterval: .milliseconds(100)) {
+            var stragglers: [String] = []
+            for member in members {
+                do {
+                    let replies = try await pool.connection(member.endpoint).pipeline([
+                        RedisCommand("CLUSTER", "INFO"), RedisCommand("INFO", "replication"),
+                    ])
+                    let clusterInfo = InfoSections.parse(try replies[0].get().string ?? "")
+                    let replication = InfoSections.parse(try replies[1].get().string ?? "")
+                    if clusterInfo.clusterState != "ok" {
+                        stragglers.append("\(member.name) cluster_state:\(clusterInfo.clusterState ?? "?")")
+                    }
+                    if layout.replicas.contains(where: { $0.candidate.name == member.name }),
+                       replication.masterLinkStatus != "up" {
+                        stragglers.append("\(member.name) master_link_status:\(replication.masterLinkStatus ?? "none")")
+                    }
+                } catch {
+                    stragglers.append("\(member.name) (\(Self.reason(error)))")
+                }
+            }
+            return stragglers.isEmpty ? .done(()) : .notYet(stragglers.joined(separator: ", "))
+        }
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+extension LayoutCandidate {
+    var endpoint: RedisEndpoint { RedisEndpoint(host: host, port: port) }
+}
+
+extension InitStep {
+    var isSlotAssignment: Bool { if case .assignSlots = self { true } else { false } }
+    var isConfigEpoch: Bool { if case .setConfigEpoch = self { true } else { false } }
+    var isMeet: Bool { if case .meet = self { true } else { false } }
+    var isReplicate: Bool { if case .replicate = self { true } else { false } }
+}

@@ -1,0 +1,79 @@
+import RESP
+import RedisCtlCore
+
+/// Opens authenticated connections to cluster nodes through the platform's dialer, and turns
+/// connection failures into one-line messages that name the node.
+public struct NodeConnector: Sendable {
+    public let options: RedisConnectionOptions
+    public let dialer: any RedisDialer
+
+    public init(options: RedisConnectionOptions, dialer: any RedisDialer) {
+        self.options = options
+        self.dialer = dialer
+    }
+
+    public func connect(_ endpoint: RedisEndpoint) async throws -> RedisConnection {
+        try await RedisConnection.connect(to: endpoint, options: options, dialer: dialer)
+    }
+
+    /// Connects without credentials: `verify` checks that such a connection is refused.
+    public func connectWithoutPassword(_ endpoint: RedisEndpoint) async throws -> RedisConnection {
+        var anonymous = options
+        anonymous.user = nil
+        anonymous.password = nil
+        return try await RedisConnection.connect(to: endpoint, options: anonymous, dialer: dialer)
+    }
+
+    /// Runs `body` with a connection to each endpoint, all at once; results keep the input order.
+    public func withEach<Result: Sendable>(
+        _ endpoints: [RedisEndpoint],
+        _ body: @escaping @Sendable (RedisEndpoint, RedisConnection) async throws -> Result
+    ) async -> [Swift.Result<Result, any Error>] {
+        await withTaskGroup(of: (Int, Swift.Result<Result, any Error>).self) { group in
+            for (index, endpoint) in endpoints.enumerated() {
+                group.addTask {
+                    do {
+                        let connection = try await connect(endpoint)
+                        do {
+                            let value = try await body(endpoint, connection)
+                            await connection.close()
+                            return (index, .success(value))
+                        } catch {
+                            await connection.close()
+                            throw error
+                        }
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results = [Swift.Result<Result, any Error>?](repeating: nil, count: endpoints.count)
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0 ?? .failure(GeneralFailure(.operationFailed, "no result")) }
+        }
+    }
+}
+
+/// A connection per node, opened once and reused across the phases of one operation.
+public actor NodeConnectionPool {
+    private let connector: NodeConnector
+    private var connections: [RedisEndpoint: RedisConnection] = [:]
+
+    public init(connector: NodeConnector) { self.connector = connector }
+
+    public func connection(_ endpoint: RedisEndpoint) async throws -> RedisConnection {
+        if let existing = connections[endpoint], existing.isActive { return existing }
+        let connection = try await connector.connect(endpoint)
+        connections[endpoint] = connection
+        return connection
+    }
+
+    public func send(_ endpoint: RedisEndpoint, _ command: RedisCommand) async throws -> RESPValue {
+        try await connection(endpoint).send(command)
+    }
+
+    public func closeAll() async {
+        for connection in connections.values { await connection.close() }
+        connections.removeAll()
+    }
+}

@@ -1,0 +1,263 @@
+import Foundation
+import RESP
+import RedisCtlCore
+import Spec
+
+/// The embedded platform: every pod is a real redis-server process on its own loopback address
+/// (`127.A.B.N:6379`), configured from the same spec as the Kubernetes ConfigMap.
+public struct LocalPlatform: Platform {
+    public let kind = "local"
+    public let clusterName: String
+    /// This cluster's directory: `<state root>/<cluster name>`.
+    public let clusterDirectory: URL
+    /// Where the first free subnet search starts (tests start elsewhere to stay apart).
+    public let firstSubnet: LoopbackSubnet
+
+    public static let redisPort = 6379
+
+    public init(clusterName: String, stateRoot: URL, firstSubnet: LoopbackSubnet = .init(second: 0, third: 1)) {
+        self.clusterName = clusterName
+        self.clusterDirectory = stateRoot.appendingPathComponent(clusterName, isDirectory: true)
+        self.firstSubnet = firstSubnet
+    }
+
+    /// `--state-dir`, else `$REDISCTL_STATE_DIR`, else `~/.local/state/redisctl`.
+    public static func defaultStateRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let explicit = environment["REDISCTL_STATE_DIR"], !explicit.isEmpty {
+            return URL(fileURLWithPath: explicit, isDirectory: true)
+        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return URL(fileURLWithPath: home).appendingPathComponent(".local/state/redisctl", isDirectory: true)
+    }
+
+    public var dialer: any RedisDialer { TCPDialer() }
+
+    // MARK: State on disk
+
+    /// What the cluster directory remembers between runs.
+    struct ClusterRecord: Codable, Equatable {
+        var name: String
+        var subnet: LoopbackSubnet
+        /// Pods started so far; scale changes it.
+        var podCount: Int
+    }
+
+    var recordURL: URL { clusterDirectory.appendingPathComponent("cluster.json") }
+    var passwordURL: URL { clusterDirectory.appendingPathComponent("password") }
+
+    func podName(_ ordinal: Int) -> String { "\(clusterName)-\(ordinal)" }
+
+    func podDirectory(_ ordinal: Int) -> URL {
+        clusterDirectory.appendingPathComponent("pods/\(podName(ordinal))", isDirectory: true)
+    }
+
+    func readRecord() throws -> ClusterRecord? {
+        guard let data = try? Data(contentsOf: recordURL) else { return nil }
+        do {
+            return try JSONDecoder().decode(ClusterRecord.self, from: data)
+        } catch {
+            throw GeneralFailure(.cannotRun,
+                "local cluster state \(recordURL.path) is unreadable (\(error)); fix or remove it (destroy --delete-data)")
+        }
+    }
+
+    func writeRecord(_ record: ClusterRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(record).write(to: recordURL, options: .atomic)
+    }
+
+    /// Reads the password, or creates it (mode 0600) when the cluster is new.
+    func loadOrCreatePassword() throws -> String {
+        if let existing = try? String(contentsOf: passwordURL, encoding: .utf8) {
+            let trimmed = existing.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !trimmed.isEmpty { return trimmed }
+        }
+        let password = PasswordGenerator.generate(length: 32)
+        try writePrivate(password + "\n", to: passwordURL)
+        return password
+    }
+
+    /// Writes a file readable by its owner only (it may hold the password).
+    func writePrivate(_ text: String, to url: URL) throws {
+        let created = FileManager.default.createFile(
+            atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        if !created { throw GeneralFailure(.operationFailed, "cannot write \(url.path)") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+    }
+
+    public func password() async throws -> String {
+        guard let text = try? String(contentsOf: passwordURL, encoding: .utf8),
+              !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        else {
+            throw GeneralFailure(.cannotRun,
+                "no local cluster '\(clusterName)' in \(clusterDirectory.deletingLastPathComponent().path); run deploy --platform local first")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    // MARK: redis.conf
+
+    /// The spec's common settings plus what a local process needs: its own address, files and password.
+    func redisConfig(spec: DeploymentSpec, address: String, podDirectory: URL, password: String) -> RedisConfig {
+        var config = RedisConfig(RedisConfigBuilder.common(for: spec))
+        let dataDirectory = podDirectory.appendingPathComponent("data").path
+        config.append(contentsOf: [
+            .init("bind", address),
+            // Without it the cluster bus sees every peer as 127.0.0.1 and the join never completes.
+            .init("bind-source-addr", address),
+            .init("port", String(Self.redisPort)),
+            .init("dir", dataDirectory),
+            .init("daemonize", "yes"),
+            .init("pidfile", podDirectory.appendingPathComponent("redis.pid").path),
+            .init("logfile", podDirectory.appendingPathComponent("redis.log").path),
+            .init("dbfilename", "dump.rdb"),
+            .init("requirepass", password),
+            .init("masterauth", password),
+        ])
+        if spec.topology == .cluster {
+            config.append(.init("cluster-config-file", "nodes.conf"))
+        }
+        return config
+    }
+
+    // MARK: Platform
+
+    public func apply(_ deployment: RedisDeployment, deadline: Deadline,
+                      progress: any ProgressReporter) async throws -> ApplyResult {
+        let spec = deployment.spec
+        guard spec.redisPodCount <= LoopbackSubnet.capacity else {
+            throw GeneralFailure(.cannotRun,
+                "the local platform fits \(LoopbackSubnet.capacity) pods per cluster; the spec asks for \(spec.redisPodCount)")
+        }
+        try FileManager.default.createDirectory(at: clusterDirectory, withIntermediateDirectories: true)
+        var record: ClusterRecord
+        if let existing = try readRecord() {
+            record = existing
+        } else {
+            let subnet = try LoopbackSubnetAllocator.claim(owner: clusterDirectory.path, start: firstSubnet)
+            record = ClusterRecord(name: clusterName, subnet: subnet, podCount: 0)
+            progress.step("local cluster \(clusterName) on \(subnet)")
+        }
+        let password = try loadOrCreatePassword()
+        // Scale changes the pod count; apply never removes pods that may still own slots.
+        let podCount = max(spec.redisPodCount, record.podCount)
+        record.podCount = podCount
+        try writeRecord(record)
+
+        var result = ApplyResult()
+        for ordinal in 0..<podCount {
+            let name = podName(ordinal)
+            let directory = podDirectory(ordinal)
+            try FileManager.default.createDirectory(
+                at: directory.appendingPathComponent("data"), withIntermediateDirectories: true)
+            let address = record.subnet.address(ordinal: ordinal)
+            let config = redisConfig(spec: spec, address: address, podDirectory: directory, password: password)
+                .render(header: "Written by redisctl for \(name); changes here are overwritten by the next deploy.")
+            let configURL = directory.appendingPathComponent("redis.conf")
+            let previous = try? String(contentsOf: configURL, encoding: .utf8)
+            let configChanged = previous != config
+            if configChanged { try writePrivate(config, to: configURL) }
+
+            let pidFile = directory.appendingPathComponent("redis.pid").path
+            let runningPID = LocalProcess.readPID(pidFile).flatMap { LocalProcess.isRedisServer($0) ? $0 : nil }
+            switch (runningPID, configChanged) {
+            case (.some, false):
+                result.unchanged.append(name)
+                continue
+            case (.some(let pid), true):
+                // A changed config takes effect by restarting the process; data and nodes.conf stay.
+                progress.step("\(name): configuration changed, restarting")
+                await LocalProcess.stop(pid: pid, deadline: deadline.capped(at: .seconds(30)))
+                result.updated.append(name)
+            case (.none, _):
+                progress.step(previous == nil ? "\(name): starting on \(address):\(Self.redisPort)"
+                                              : "\(name): not running, starting again on \(address):\(Self.redisPort)")
+                if previous == nil { result.created.append(name) } else { result.updated.append(name) }
+            }
+            _ = try await LocalProcess.start(
+                configPath: configURL.path, pidFile: pidFile,
+                logFile: directory.appendingPathComponent("redis.log").path, deadline: deadline)
+        }
+        return result
+    }
+
+    public func pods() async throws -> [PodEndpoint] {
+        guard let record = try readRecord() else { return [] }
+        return (0..<record.podCount).map { ordinal in
+            let pidFile = podDirectory(ordinal).appendingPathComponent("redis.pid").path
+            let alive = LocalProcess.readPID(pidFile).map(LocalProcess.isRedisServer) ?? false
+            return PodEndpoint(
+                name: podName(ordinal), ordinal: ordinal,
+                endpoint: RedisEndpoint(host: record.subnet.address(ordinal: ordinal), port: Self.redisPort),
+                // Every local pod shares one machine: the planner warns that replicas share their master's host.
+                nodeName: ProcessInfo.processInfo.hostName, zone: nil, ready: alive)
+        }
+    }
+
+    public func waitForPods(count: Int, deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint] {
+        let password = try await password()
+        return try await poll("\(count) local pods to answer PING", until: deadline) {
+            let pods = try await self.pods()
+            var answering: [PodEndpoint] = []
+            var silent: [String] = []
+            for pod in pods.prefix(count) {
+                if pod.ready, await Self.answersPing(pod.endpoint, password: password) {
+                    answering.append(pod)
+                } else {
+                    silent.append(pod.name)
+                }
+            }
+            if answering.count == count { return .done(answering) }
+            return .notYet("\(answering.count)/\(count) pods ready; waiting for \(silent.joined(separator: ", "))")
+        }
+    }
+
+    static func answersPing(_ endpoint: RedisEndpoint, password: String) async -> Bool {
+        do {
+            let connection = try await RedisConnection.connect(
+                to: endpoint, options: RedisConnectionOptions(password: password, connectTimeout: .seconds(1),
+                                                              commandTimeout: .seconds(2)))
+            defer { Task { await connection.close() } }
+            // LOADING replies are errors: a node still loading its data is not ready yet.
+            return try await connection.send("PING").string == "PONG"
+        } catch {
+            return false
+        }
+    }
+
+    public func connectionEndpoints() async throws -> ConnectionEndpoints {
+        let endpoints = try await pods().map(\.endpoint)
+        guard let first = endpoints.first else {
+            throw GeneralFailure(.cannotRun, "no local cluster '\(clusterName)'; run deploy --platform local first")
+        }
+        return ConnectionEndpoints(primary: first, nodes: endpoints)
+    }
+
+    public func destroy(deleteData: Bool, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult {
+        guard let record = try readRecord() else {
+            return ApplyResult()
+        }
+        var result = ApplyResult()
+        for ordinal in 0..<record.podCount {
+            let directory = podDirectory(ordinal)
+            if let pid = LocalProcess.readPID(directory.appendingPathComponent("redis.pid").path),
+               LocalProcess.isRedisServer(pid) {
+                progress.step("\(podName(ordinal)): stopping process \(pid)")
+                await LocalProcess.stop(pid: pid, deadline: deadline.capped(at: .seconds(30)))
+            }
+            result.deleted.append(podName(ordinal))
+            if !deleteData {
+                // Keep data/ (AOF, RDB, nodes.conf); drop what deploy rewrites anyway.
+                for file in ["redis.conf", "redis.pid", "redis.log"] {
+                    try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
+                }
+            }
+        }
+        if deleteData {
+            try? FileManager.default.removeItem(at: clusterDirectory)
+            LoopbackSubnetAllocator.release(record.subnet, owner: clusterDirectory.path)
+        }
+        return result
+    }
+}

@@ -1,0 +1,83 @@
+import RESP
+import RedisCtlCore
+import Spec
+
+/// One Redis "pod": a Kubernetes pod or a local redis-server process.
+public struct PodEndpoint: Sendable, Equatable, Codable {
+    /// Pod name, e.g. `redis-cluster-0`.
+    public var name: String
+    /// StatefulSet ordinal; scale-down removes the highest first.
+    public var ordinal: Int
+    /// Where Redis listens, as the nodes know each other (pod IP or loopback address).
+    public var endpoint: RedisEndpoint
+    /// The machine the pod runs on (Kubernetes node name; locally the host).
+    public var nodeName: String?
+    /// The zone of that machine (`topology.kubernetes.io/zone`), when known.
+    public var zone: String?
+    public var ready: Bool
+
+    public init(name: String, ordinal: Int, endpoint: RedisEndpoint, nodeName: String? = nil,
+                zone: String? = nil, ready: Bool) {
+        self.name = name
+        self.ordinal = ordinal
+        self.endpoint = endpoint
+        self.nodeName = nodeName
+        self.zone = zone
+        self.ready = ready
+    }
+}
+
+/// What `apply` changed, for the deploy report.
+public struct ApplyResult: Sendable, Equatable, Codable {
+    public var created: [String] = []
+    public var updated: [String] = []
+    public var unchanged: [String] = []
+    public var deleted: [String] = []
+
+    public init(created: [String] = [], updated: [String] = [], unchanged: [String] = [], deleted: [String] = []) {
+        self.created = created
+        self.updated = updated
+        self.unchanged = unchanged
+        self.deleted = deleted
+    }
+
+    public var changedAnything: Bool { !created.isEmpty || !updated.isEmpty || !deleted.isEmpty }
+}
+
+/// How applications reach the cluster (the seed's "Connection Information").
+public struct ConnectionEndpoints: Sendable, Equatable, Codable {
+    /// The address clients should use first.
+    public var primary: RedisEndpoint
+    /// Every node, for cluster-aware clients that want seeds.
+    public var nodes: [RedisEndpoint]
+    public var metrics: RedisEndpoint?
+
+    public init(primary: RedisEndpoint, nodes: [RedisEndpoint], metrics: RedisEndpoint? = nil) {
+        self.primary = primary
+        self.nodes = nodes
+        self.metrics = metrics
+    }
+}
+
+/// Where the cluster lives. Cluster operations only see pods, a password and a dialer, so they run
+/// unchanged on Kubernetes and on the local platform.
+public protocol Platform: Sendable {
+    /// `local` or `kubernetes`, for messages.
+    var kind: String { get }
+    /// The cluster's name.
+    var clusterName: String { get }
+    /// Brings the pods to what the deployment asks (starts processes, applies manifests).
+    func apply(_ deployment: RedisDeployment, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult
+    /// Waits until every pod the deployment asks for is ready; returns them ordered by ordinal.
+    func waitForPods(count: Int, deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint]
+    /// The pods as they are now, ordered by ordinal (ready or not).
+    func pods() async throws -> [PodEndpoint]
+    /// The cluster's Redis password, from the platform's secret store.
+    func password() async throws -> String
+    /// How to open connections to pod addresses.
+    var dialer: any RedisDialer { get }
+    /// Endpoints for applications.
+    func connectionEndpoints() async throws -> ConnectionEndpoints
+    /// Removes what `apply` made; data survives unless `deleteData`.
+    func destroy(deleteData: Bool, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult
+}

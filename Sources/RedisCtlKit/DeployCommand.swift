@@ -1,0 +1,72 @@
+import ClusterOps
+import Platforms
+import RedisCtlCore
+
+/// `deploy`: bring the platform to the spec, wait for the pods, form the cluster if needed, verify.
+public struct DeployCommand: Sendable {
+    public var skipInit: Bool
+
+    public init(skipInit: Bool = false) { self.skipInit = skipInit }
+
+    public func run(_ context: CommandContext) async throws -> Int32 {
+        let target = try DeploymentTarget.resolve(context)
+        let deadline = context.deadline()
+        let progress = context.progress
+        let spec = target.deployment.spec
+        progress.step("deploying \(target.clusterName) on the \(target.platform.kind) platform "
+                      + "(\(spec.masters) masters x \(1 + spec.replicasPerMaster) nodes)")
+        let applied = try await target.platform.apply(target.deployment, deadline: deadline, progress: progress)
+        let pods = try await target.platform.waitForPods(count: spec.redisPodCount, deadline: deadline, progress: progress)
+        progress.step("\(pods.count)/\(spec.redisPodCount) pods ready")
+        var result = DeployResult(cluster: target.clusterName, platform: target.platform.kind, applied: applied)
+        if skipInit {
+            try context.emit(result)
+            return 0
+        }
+        let initializer = ClusterInitializer(connector: try await target.connector(), progress: progress)
+        let outcome = try await initializer.run(
+            candidates: pods.map(\.layoutCandidate), masters: spec.masters,
+            replicasPerMaster: spec.replicasPerMaster, dryRun: false, deadline: deadline)
+        result.initStatus = outcome.status.rawValue
+        let report = try await VerifyCommand().report(target: target, nodes: pods)
+        result.verify = report
+        try context.emit(result)
+        return report.healthy ? 0 : 1
+    }
+}
+
+struct DeployResult: CommandResult {
+    let cluster: String
+    let platform: String
+    let applied: ApplyResult
+    var initStatus: String?
+    var verify: HealthReport?
+
+    var changed: Bool { applied.changedAnything || (initStatus.map { $0 != "already-initialized" } ?? false) }
+
+    enum CodingKeys: String, CodingKey { case cluster, platform, changed, applied, initStatus = "init", verify, healthy }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(cluster, forKey: .cluster)
+        try container.encode(platform, forKey: .platform)
+        try container.encode(changed, forKey: .changed)
+        try container.encode(applied, forKey: .applied)
+        try container.encodeIfPresent(initStatus, forKey: .initStatus)
+        try container.encodeIfPresent(verify, forKey: .verify)
+        try container.encodeIfPresent(verify?.healthy, forKey: .healthy)
+    }
+
+    var text: String {
+        var lines: [String] = []
+        if applied.changedAnything {
+            if !applied.created.isEmpty { lines.append("created: \(applied.created.joined(separator: ", "))") }
+            if !applied.updated.isEmpty { lines.append("updated: \(applied.updated.joined(separator: ", "))") }
+        } else {
+            lines.append("no changes to \(applied.unchanged.count) pods")
+        }
+        if let initStatus { lines.append("cluster: \(initStatus)") }
+        if let verify { lines += ["", VerifyResult(report: verify).text] }
+        return lines.joined(separator: "\n")
+    }
+}

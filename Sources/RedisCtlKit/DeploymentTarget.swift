@@ -1,0 +1,115 @@
+import Foundation
+import Platforms
+import RESP
+import RedisCtlCore
+import Spec
+
+/// The deployment a command works on: its spec, its platform, and how to authenticate to its nodes.
+struct DeploymentTarget: Sendable {
+    let deployment: RedisDeployment
+    let platform: any Platform
+    let settings: GlobalSettings
+    let environment: [String: String]
+
+    var clusterName: String { deployment.metadata.name }
+
+    /// Loads the spec (`--config`, else `./redisctl.yaml` when present, else the seed's defaults),
+    /// applies `--name`/`--namespace`, and picks the platform.
+    static func resolve(_ context: CommandContext) throws -> DeploymentTarget {
+        let settings = context.settings
+        var deployment: RedisDeployment
+        if let path = settings.configPath {
+            deployment = try SpecLoader.load(path: path)
+        } else {
+            let implicit = URL(fileURLWithPath: context.workingDirectory).appendingPathComponent("redisctl.yaml").path
+            deployment = FileManager.default.fileExists(atPath: implicit) ? try SpecLoader.load(path: implicit) : .defaults
+        }
+        if let name = settings.name { deployment.metadata.name = name }
+        if let namespace = settings.namespace { deployment.metadata.namespace = namespace }
+        if let problem = SpecValidator.validate(deployment) {
+            throw GeneralFailure(.usage, problem.message.replacingOccurrences(of: "metadata.name", with: "--name")
+                .replacingOccurrences(of: "metadata.namespace", with: "--namespace"))
+        }
+        let platform: any Platform
+        switch settings.platform {
+        case .local:
+            let root = settings.stateDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }
+                ?? LocalPlatform.defaultStateRoot(environment: context.environment)
+            platform = LocalPlatform(clusterName: deployment.metadata.name, stateRoot: root,
+                                     firstSubnet: firstLocalSubnet(context.environment))
+        case .kubernetes:
+            platform = UnavailableKubernetesPlatform(clusterName: deployment.metadata.name)
+        }
+        return DeploymentTarget(deployment: deployment, platform: platform, settings: settings,
+                                environment: context.environment)
+    }
+
+    /// `REDISCTL_LOCAL_SUBNET=127.A.B` moves where the local platform starts looking for a free /24.
+    private static func firstLocalSubnet(_ environment: [String: String]) -> LoopbackSubnet {
+        if let text = environment["REDISCTL_LOCAL_SUBNET"] {
+            let parts = text.split(separator: ".").compactMap { Int($0) }
+            if parts.count == 3, parts[0] == 127, (0...255).contains(parts[1]), (0...255).contains(parts[2]) {
+                return LoopbackSubnet(second: parts[1], third: parts[2])
+            }
+        }
+        return LoopbackSubnet(second: 0, third: 1)
+    }
+
+    /// The password: `REDISCTL_PASSWORD` or `REDISCLI_AUTH`, `--password-file`, else the platform's
+    /// secret. Never from the command line.
+    func password() async throws -> String {
+        for variable in ["REDISCTL_PASSWORD", "REDISCLI_AUTH"] {
+            if let value = environment[variable], !value.isEmpty { return value }
+        }
+        if let file = settings.passwordFile {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw GeneralFailure(.cannotRun, "cannot read --password-file \(file)")
+            }
+            let password = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !password.isEmpty else { throw GeneralFailure(.cannotRun, "--password-file \(file) is empty") }
+            return password
+        }
+        return try await platform.password()
+    }
+
+    /// How to connect to a node (user, password, timeouts, dialer).
+    func connectionOptions() async throws -> RedisConnectionOptions {
+        RedisConnectionOptions(user: settings.user, password: try await password(),
+                               connectTimeout: .seconds(5), commandTimeout: .seconds(30))
+    }
+
+    /// The nodes to talk to: `--nodes` when given, else the platform's pods.
+    func nodes() async throws -> [PodEndpoint] {
+        if let explicit = settings.nodes {
+            return explicit.enumerated().map { index, endpoint in
+                PodEndpoint(name: endpoint.description, ordinal: index, endpoint: endpoint,
+                            nodeName: endpoint.host, zone: nil, ready: true)
+            }
+        }
+        let pods = try await platform.pods()
+        if pods.isEmpty {
+            throw GeneralFailure(.cannotRun,
+                "no pods found for cluster '\(clusterName)' on the \(platform.kind) platform; deploy it first or pass --nodes")
+        }
+        return pods
+    }
+}
+
+/// Stands in for the Kubernetes platform until its API client lands: every use says so clearly.
+struct UnavailableKubernetesPlatform: Platform {
+    let kind = "kubernetes"
+    let clusterName: String
+    var dialer: any RedisDialer { TCPDialer() }
+
+    private var failure: GeneralFailure {
+        GeneralFailure(.cannotRun,
+            "the kubernetes platform is not available in this version; use --platform local (or REDISCTL_PLATFORM=local), or --nodes HOST:PORT,...")
+    }
+
+    func apply(_ deployment: RedisDeployment, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult { throw failure }
+    func waitForPods(count: Int, deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint] { throw failure }
+    func pods() async throws -> [PodEndpoint] { throw failure }
+    func password() async throws -> String { throw failure }
+    func connectionEndpoints() async throws -> ConnectionEndpoints { throw failure }
+    func destroy(deleteData: Bool, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult { throw failure }
+}

@@ -1,0 +1,89 @@
+import ClusterOps
+import Platforms
+import RedisCtlCore
+
+/// `init-cluster`: form the cluster from the platform's pods (or `--nodes`).
+public struct InitClusterCommand: Sendable {
+    public var masters: Int?
+    public var replicasPerMaster: Int?
+    public var dryRun: Bool
+
+    public init(masters: Int? = nil, replicasPerMaster: Int? = nil, dryRun: Bool = false) {
+        self.masters = masters
+        self.replicasPerMaster = replicasPerMaster
+        self.dryRun = dryRun
+    }
+
+    public func run(_ context: CommandContext) async throws -> Int32 {
+        let target = try DeploymentTarget.resolve(context)
+        let outcome = try await run(target: target, context: context, deadline: context.deadline())
+        try context.emit(InitClusterResult(cluster: target.clusterName, outcome: outcome))
+        return 0
+    }
+
+    func run(target: DeploymentTarget, context: CommandContext, deadline: Deadline) async throws -> InitClusterOutcome {
+        let spec = target.deployment.spec
+        let masters = self.masters ?? spec.masters
+        let replicas = self.replicasPerMaster ?? spec.replicasPerMaster
+        let pods = try await target.nodes()
+        let initializer = ClusterInitializer(connector: try await target.connector(), progress: context.progress)
+        return try await initializer.run(candidates: pods.map(\.layoutCandidate), masters: masters,
+                                         replicasPerMaster: replicas, dryRun: dryRun, deadline: deadline)
+    }
+}
+
+struct InitClusterResult: CommandResult {
+    let cluster: String
+    let outcome: InitClusterOutcome
+
+    enum CodingKeys: String, CodingKey { case cluster, status, layout, steps, elapsedSeconds }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(cluster, forKey: .cluster)
+        try container.encode(outcome.status, forKey: .status)
+        try container.encode(LayoutSummary(outcome.layout), forKey: .layout)
+        try container.encode(outcome.steps, forKey: .steps)
+        try container.encode((outcome.elapsedSeconds * 1000).rounded() / 1000, forKey: .elapsedSeconds)
+    }
+
+    var text: String {
+        var lines: [String] = []
+        switch outcome.status {
+        case .alreadyInitialized: lines.append("cluster \(cluster) is already initialised; nothing to do")
+        case .formed: lines.append("cluster \(cluster) formed in \(String(format: "%.2f", outcome.elapsedSeconds))s")
+        case .resumed: lines.append("cluster \(cluster) completed (resumed) in \(String(format: "%.2f", outcome.elapsedSeconds))s")
+        case .planned: lines.append("plan for cluster \(cluster) (dry run, nothing changed):")
+        }
+        let rows = outcome.layout.masters.map { master in
+            [master.candidate.name, master.candidate.address, "master", master.slots.description, ""]
+        } + outcome.layout.replicas.map { replica in
+            [replica.candidate.name, replica.candidate.address, "replica", "", replica.masterName]
+        }
+        lines.append(TextTable.render(header: ["NODE", "ADDRESS", "ROLE", "SLOTS", "REPLICA OF"], rows: rows))
+        if outcome.status == .planned {
+            lines.append(outcome.steps.isEmpty ? "no steps needed" : "steps:")
+            lines += outcome.steps.map { "  - \($0)" }
+        }
+        lines += outcome.layout.warnings.map { "warning: \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The layout in the JSON of `init-cluster -o json`.
+struct LayoutSummary: Encodable {
+    struct Master: Encodable { let name: String; let address: String; let slots: String; let configEpoch: Int }
+    struct Replica: Encodable { let name: String; let address: String; let master: String }
+    let masters: [Master]
+    let replicas: [Replica]
+    let unused: [String]
+    let warnings: [String]
+
+    init(_ plan: LayoutPlan) {
+        masters = plan.masters.map { Master(name: $0.candidate.name, address: $0.candidate.address,
+                                            slots: $0.slots.description, configEpoch: $0.configEpoch) }
+        replicas = plan.replicas.map { Replica(name: $0.candidate.name, address: $0.candidate.address, master: $0.masterName) }
+        unused = plan.unused.map(\.name)
+        warnings = plan.warnings
+    }
+}

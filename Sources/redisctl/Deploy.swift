@@ -1,0 +1,20 @@
+import ArgumentParser
+import RedisCtlKit
+
+extension Redisctl {
+    struct Deploy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create or update the deployment, wait for every pod, form the cluster and verify it.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(name: .long, help: "Stop after the pods are ready: no cluster formation, no RESP traffic.")
+        var skipInit = false
+
+        func run() async throws {
+            try await runCommand(global) { context in
+                try await DeployCommand(skipInit: skipInit).run(context)
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import RedisCtlKit
+
+@main
+struct Redisctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "redisctl",
+        abstract: "Deploy and operate a production Redis Cluster on Kubernetes or on this machine.",
+        version: RedisCtlVersion.current,
+        subcommands: [Deploy.self, InitCluster.self, Verify.self, Connection.self, Destroy.self]
+    )
+}

@@ -1,0 +1,134 @@
+import Foundation
+import RESP
+import RedisCtlCore
+@testable import RedisCtlKit
+
+/// Collects what a command writes, so tests can read stdout and stderr separately.
+final class CapturedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var out = ""
+    private var err = ""
+
+    var stdout: String { lock.withLock { out } }
+    var stderr: String { lock.withLock { err } }
+
+    func console(interactive: Bool = false) -> Console {
+        Console(writeOut: { text in self.lock.withLock { self.out += text } },
+                writeErr: { text in self.lock.withLock { self.err += text } },
+                isInteractive: interactive)
+    }
+}
+
+/// What one command run produced.
+struct CommandRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    /// stdout parsed as the one JSON object `-o json` promises.
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
+            throw GeneralFailure(.operationFailed, "stdout is not a JSON object: \(stdout)")
+        }
+        return object
+    }
+}
+
+/// A local cluster's settings for tests: its own state dir and a random loopback /24 start.
+struct LocalTestEnvironment {
+    let stateDirectory: URL
+    let configPath: String
+    let name: String
+    let subnetStart: String
+
+    /// `spec` is the YAML body under `spec:`.
+    init(name: String = "t\(UInt32.random(in: 0..<UInt32.max) % 100_000)", spec: String) throws {
+        self.name = name
+        stateDirectory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("redisctl-test-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+        configPath = stateDirectory.appendingPathComponent("redisctl.yaml").path
+        let yaml = """
+        apiVersion: redisctl.io/v1alpha1
+        kind: RedisDeployment
+        metadata: {name: \(name)}
+        spec:
+        \(spec.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        """
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        subnetStart = "127.\(Int.random(in: 20...250)).\(Int.random(in: 0...255))"
+    }
+
+    func settings(output: OutputFormat = .json, timeout: Duration = .seconds(90), yes: Bool = false,
+                  nodes: [RedisEndpoint]? = nil) -> GlobalSettings {
+        GlobalSettings(configPath: configPath, platform: .local, stateDirectory: stateDirectory.path,
+                       output: output, timeout: timeout, assumeYes: yes, verbosity: .verbose, nodes: nodes)
+    }
+
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["REDISCTL_LOCAL_SUBNET"] = subnetStart
+        environment.removeValue(forKey: "REDISCTL_PASSWORD")
+        environment.removeValue(forKey: "REDISCLI_AUTH")
+        return environment
+    }
+
+    func run(_ settings: GlobalSettings? = nil, extraEnvironment: [String: String] = [:],
+             _ body: (CommandContext) async throws -> Int32) async -> CommandRun {
+        let output = CapturedOutput()
+        let context = CommandContext(settings: settings ?? self.settings(), console: output.console(),
+                                     environment: environment.merging(extraEnvironment) { $1 },
+                                     workingDirectory: stateDirectory.path)
+        var status: Int32
+        do {
+            status = try await body(context)
+        } catch let failure as any RedisCtlFailure {
+            context.console.writeErr("error: \(failure.message)\n")
+            status = failure.category.rawValue
+        } catch {
+            context.console.writeErr("error: \(error)\n")
+            status = 1
+        }
+        return CommandRun(status: status, stdout: output.stdout, stderr: output.stderr)
+    }
+
+    var clusterDirectory: URL { stateDirectory.appendingPathComponent(name, isDirectory: true) }
+
+    func pid(ofPod ordinal: Int) -> Int32? {
+        let file = clusterDirectory.appendingPathComponent("pods/\(name)-\(ordinal)/redis.pid")
+        return (try? String(contentsOf: file, encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// Stops every process this environment's cluster started and removes its files, even after a failure.
+    func tearDown() async {
+        _ = await run(settings(yes: true)) { try await DestroyCommand(deleteData: true).run($0) }
+        if let pods = try? FileManager.default.contentsOfDirectory(atPath: clusterDirectory.appendingPathComponent("pods").path) {
+            for pod in pods {
+                let file = clusterDirectory.appendingPathComponent("pods/\(pod)/redis.pid")
+                if let text = try? String(contentsOf: file, encoding: .utf8),
+                   let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                    kill(pid, SIGKILL)
+                }
+            }
+        }
+        try? FileManager.default.removeItem(at: stateDirectory)
+    }
+}
+
+func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+
+/// Runs a program and returns its exit status and output (for independent clients like redis-cli).
+func runProgram(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
