@@ -49,7 +49,7 @@ public enum InitStep: Hashable, Sendable, Codable, CustomStringConvertible {
 /// Compares a layout with what the nodes report and lists what is still to do, so an
 /// interrupted `init-cluster` resumes where it stopped and a formed cluster needs nothing.
 public enum InitClusterPlanner {
-    /// Steps in the order to run them: slots, config epochs, meets, replication.
+    /// Steps in the order to run them: slots, config epochs, meets (every unacquainted pair), replication.
     /// Throws, naming the node, when a node holds data or belongs to something else.
     public static func nextSteps(layout: LayoutPlan, observed: [String: ObservedNodeState]) throws -> [InitStep] {
         let members = layout.members
@@ -90,13 +90,16 @@ public enum InitClusterPlanner {
             epochSteps.append(.setConfigEpoch(node: member.name, epoch: epoch))
         }
 
-        // Everyone meets one anchor, as redis-cli does; gossip introduces the rest.
+        // Every pair that has not met yet meets directly (the earlier member sends MEET). redis-cli
+        // meets one anchor and waits for gossip to spread the rest, which takes seconds; direct
+        // meets make the handshakes happen at once and cost one command per pair.
         var meetSteps: [InitStep] = []
-        if let anchor = members.first, let anchorState = states[anchor.name] {
-            for member in members.dropFirst() {
-                guard let state = states[member.name] else { continue }
-                let acquainted = state.knownNodeIds.contains(anchorState.nodeId) || anchorState.knownNodeIds.contains(state.nodeId)
-                if !acquainted { meetSteps.append(.meet(node: member.name, with: anchor.name)) }
+        for (index, member) in members.enumerated() {
+            guard let state = states[member.name] else { continue }
+            for other in members[(index + 1)...] {
+                guard let otherState = states[other.name] else { continue }
+                let acquainted = state.knownNodeIds.contains(otherState.nodeId) || otherState.knownNodeIds.contains(state.nodeId)
+                if !acquainted { meetSteps.append(.meet(node: member.name, with: other.name)) }
             }
         }
         return assignSteps + epochSteps + meetSteps + replicateSteps
