@@ -1,0 +1,121 @@
+import RedisCtlCore
+
+/// A failure talking to one Redis node: an error reply the server sent, or a client-side failure.
+public struct RedisError: RedisCtlFailure, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// The slot lives on another node for good; retry there and refresh the slot map.
+        case moved(slot: Int, to: RedisEndpoint)
+        /// The slot is migrating; retry this one command there, after ASKING.
+        case ask(slot: Int, to: RedisEndpoint)
+        case clusterDown
+        case tryAgain
+        case loading
+        case noAuth
+        case wrongPass
+        case busyKey
+        /// Any other error reply, with its full text.
+        case server(String)
+        case connectFailed(String)
+        /// No reply within the command timeout; names the command, never its arguments.
+        case timeout(command: String)
+        case connectionClosed
+        case protocolViolation(String)
+    }
+
+    public var kind: Kind
+    /// The node this happened on; nil only for errors raised outside a connection (the parser).
+    public var endpoint: RedisEndpoint?
+    /// The server's reply text, for server-side kinds.
+    public var serverMessage: String?
+
+    public init(_ kind: Kind, endpoint: RedisEndpoint? = nil, serverMessage: String? = nil) {
+        self.kind = kind
+        self.endpoint = endpoint
+        self.serverMessage = serverMessage
+    }
+
+    /// Classifies an error reply. `endpoint` is the node that sent it; a MOVED/ASK reply with an
+    /// empty host (Redis 7 sends `:port` when a node's address is unknown) means that node's host.
+    public init(serverReply text: String, endpoint: RedisEndpoint?) {
+        self.endpoint = endpoint
+        self.serverMessage = text
+        let code = text.prefix(while: { $0 != " " })
+        switch code {
+        case "MOVED", "ASK":
+            let words = text.split(separator: " ", omittingEmptySubsequences: true)
+            if words.count == 3, let slot = Int(words[1]), (0..<KeySlot.count).contains(slot),
+               let target = Self.redirectTarget(words[2], sender: endpoint) {
+                kind = code == "MOVED" ? .moved(slot: slot, to: target) : .ask(slot: slot, to: target)
+            } else {
+                kind = .server(text)
+            }
+        case "CLUSTERDOWN": kind = .clusterDown
+        case "TRYAGAIN": kind = .tryAgain
+        case "LOADING": kind = .loading
+        case "NOAUTH": kind = .noAuth
+        case "WRONGPASS": kind = .wrongPass
+        case "BUSYKEY": kind = .busyKey
+        default: kind = .server(text)
+        }
+    }
+
+    private static func redirectTarget(_ word: Substring, sender: RedisEndpoint?) -> RedisEndpoint? {
+        if word.hasPrefix(":"), let sender, let port = Int(word.dropFirst()), (1...65535).contains(port) {
+            return RedisEndpoint(host: sender.host, port: port)
+        }
+        return RedisEndpoint(parsing: String(word))
+    }
+
+    /// This error, said to have happened on `endpoint` (keeps an endpoint already set).
+    func at(_ endpoint: RedisEndpoint) -> RedisError {
+        var copy = self
+        if copy.endpoint == nil { copy.endpoint = endpoint }
+        return copy
+    }
+
+    public var category: FailureCategory {
+        switch kind {
+        case .connectFailed, .noAuth, .wrongPass: return .cannotRun
+        default: return .operationFailed
+        }
+    }
+
+    public var message: String {
+        let node = endpoint.map { "\($0): " } ?? ""
+        let reply = serverMessage.map(Self.oneLine) ?? ""
+        let text: String
+        switch kind {
+        case .moved(let slot, let target):
+            text = "slot \(slot) is served by \(target) (MOVED); refresh the slot map"
+        case .ask(let slot, let target):
+            text = "slot \(slot) is migrating to \(target) (ASK); retry there after ASKING"
+        case .clusterDown:
+            text = "cluster is down (\(reply)); check that every slot is covered and the nodes agree"
+        case .tryAgain:
+            text = "keys are being resharded (\(reply)); retry shortly"
+        case .loading:
+            text = "node is loading its dataset (\(reply)); retry when it finishes"
+        case .noAuth:
+            text = "authentication required (\(reply)); give the password"
+        case .wrongPass:
+            text = "authentication refused (\(reply)); check the password"
+        case .busyKey:
+            text = "target key already exists (\(reply))"
+        case .server(let serverText):
+            text = "server replied: \(Self.oneLine(serverText))"
+        case .connectFailed(let reason):
+            text = "cannot connect (\(Self.oneLine(reason))); check that the node runs and is reachable"
+        case .timeout(let command):
+            text = "no reply to \(command) within the command timeout; the node may be overloaded or blocked"
+        case .connectionClosed:
+            text = "connection closed before the reply arrived"
+        case .protocolViolation(let detail):
+            text = "protocol violation (\(Self.oneLine(detail))); the peer is not speaking RESP correctly"
+        }
+        return node + text
+    }
+
+    private static func oneLine(_ text: String) -> String {
+        String(text.map { $0.isNewline ? " " : $0 })
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import RESP
+import RedisCtlCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A real `redis-server` for tests, on its own random loopback address so tests run in parallel.
+///
+/// Always stop it in a `defer` right after starting:
+/// ```swift
+/// let server = try await RedisServerProcess.start(extraConfig: ["cluster-enabled yes"])
+/// defer { server.stop() }
+/// ```
+/// `deinit` also kills the process, as a backstop when a test forgets or fails early.
+/// The server runs in the foreground as a child of the test process, so `pid` is the server's
+/// own PID (no daemon fork to lose track of) and it is reaped when it exits.
+public final class RedisServerProcess: @unchecked Sendable {
+    public let endpoint: RedisEndpoint
+    public let pid: Int32
+    /// The server's temp dir: redis.conf, redis.log, data files.
+    public let directory: URL
+    public let password: String?
+
+    private let process: Process
+    private let lock = NSLock()
+    private var stopped = false
+
+    private init(endpoint: RedisEndpoint, process: Process, directory: URL, password: String?) {
+        self.endpoint = endpoint
+        self.process = process
+        self.pid = process.processIdentifier
+        self.directory = directory
+        self.password = password
+    }
+
+    deinit { stop() }
+
+    /// Starts a server and waits (bounded) until it answers PING.
+    /// `extraConfig` lines are appended to the test defaults, e.g. `["cluster-enabled yes"]`.
+    public static func start(extraConfig: [String] = [], password: String? = nil, port: Int = 6379) async throws -> RedisServerProcess {
+        var lastFailure: (any Error)?
+        // Another test (or process) may grab the same address between probe and bind: retry elsewhere.
+        for _ in 0..<8 {
+            let host = try freeLoopbackHost(ports: [port, port + 10000])
+            do {
+                return try await launch(endpoint: RedisEndpoint(host: host, port: port), extraConfig: extraConfig, password: password)
+            } catch let failure as LaunchFailure where failure.addressInUse {
+                lastFailure = failure
+            }
+        }
+        throw lastFailure ?? GeneralFailure(.cannotRun, "could not start redis-server on a free loopback address")
+    }
+
+    /// Starts `count` servers in parallel; when any fails, stops the others and throws.
+    public static func startMany(count: Int, extraConfig: [String] = [], password: String? = nil) async throws -> [RedisServerProcess] {
+        let results = await withTaskGroup(of: Result<RedisServerProcess, any Error>.self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    do { return .success(try await start(extraConfig: extraConfig, password: password)) } catch { return .failure(error) }
+                }
+            }
+            var results: [Result<RedisServerProcess, any Error>] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        let servers = results.compactMap { try? $0.get() }
+        for result in results {
+            if case .failure(let error) = result {
+                servers.forEach { $0.stop() }
+                throw error
+            }
+        }
+        return servers
+    }
+
+    /// A loopback endpoint nothing listens on (for connect-failure tests).
+    public static func unusedLoopbackEndpoint(port: Int = 6379) throws -> RedisEndpoint {
+        RedisEndpoint(host: try freeLoopbackHost(ports: [port]), port: port)
+    }
+
+    /// Connects with this server's password.
+    public func connect(options: RedisConnectionOptions = .init()) async throws -> RedisConnection {
+        var options = options
+        if options.password == nil { options.password = password }
+        return try await RedisConnection.connect(to: endpoint, options: options)
+    }
+
+    /// SIGTERM by PID, bounded wait, then SIGKILL; removes the temp dir. Safe to call twice.
+    public func stop() {
+        let alreadyStopped = lock.withLock {
+            defer { stopped = true }
+            return stopped
+        }
+        guard !alreadyStopped else { return }
+        if process.isRunning {
+            kill(pid, SIGTERM)
+            if !waitForExit(within: .seconds(5)) {
+                kill(pid, SIGKILL)
+                _ = waitForExit(within: .seconds(2))
+            }
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The end of the server's log, for failure messages.
+    public func logTail(lines: Int = 20) -> String {
+        Self.logTail(directory, lines: lines)
+    }
+
+    private func waitForExit(within duration: Duration) -> Bool {
+        let deadline = Deadline.after(duration)
+        while process.isRunning {
+            if deadline.hasPassed { return false }
+            usleep(10_000)
+        }
+        return true
+    }
+
+    // MARK: Launching
+
+    private struct LaunchFailure: RedisCtlFailure {
+        let message: String
+        let addressInUse: Bool
+        var category: FailureCategory { .cannotRun }
+    }
+
+    private static func launch(endpoint: RedisEndpoint, extraConfig: [String], password: String?) async throws -> RedisServerProcess {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var config = [
+            "daemonize no",
+            "port \(endpoint.port)",
+            "bind \(endpoint.host)",
+            // Else cluster bus peers see every connection as coming from 127.0.0.1.
+            "bind-source-addr \(endpoint.host)",
+            "dir \(quoted(directory.path))",
+            "pidfile \(quoted(directory.appendingPathComponent("redis.pid").path))",
+            "logfile \(quoted(directory.appendingPathComponent("redis.log").path))",
+            "appendonly no",
+            "save \"\"",
+        ]
+        if let password {
+            config += ["requirepass \(quoted(password))", "masterauth \(quoted(password))"]
+        }
+        config += extraConfig
+        let configFile = directory.appendingPathComponent("redis.conf")
+        try (config.joined(separator: "\n") + "\n").write(to: configFile, atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = try serverExecutable()
+        process.arguments = [configFile.path]
+        // Errors before the logfile opens (bad config) go to stderr.
+        let consoleLog = directory.appendingPathComponent("console.log")
+        _ = FileManager.default.createFile(atPath: consoleLog.path, contents: nil)
+        let console = try FileHandle(forWritingTo: consoleLog)
+        process.standardOutput = console
+        process.standardError = console
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? console.close()
+
+        let server = RedisServerProcess(endpoint: endpoint, process: process, directory: directory, password: password)
+        do {
+            try await poll("redis-server at \(endpoint) to answer PING", until: .after(.seconds(15))) {
+                guard process.isRunning else {
+                    let log = logTail(directory, lines: 20)
+                    throw LaunchFailure(
+                        message: "redis-server at \(endpoint) exited at startup: \(log.split(separator: "\n").suffix(3).joined(separator: " | "))",
+                        addressInUse: log.contains("Address already in use") || log.contains("Could not create server TCP listening socket")
+                    )
+                }
+                do {
+                    let connection = try await RedisConnection.connect(
+                        to: endpoint,
+                        options: RedisConnectionOptions(password: password, connectTimeout: .milliseconds(500), commandTimeout: .seconds(2))
+                    )
+                    let reply: RESPValue
+                    do {
+                        reply = try await connection.send("PING")
+                    } catch {
+                        await connection.close()
+                        throw error
+                    }
+                    await connection.close()
+                    return reply.string == "PONG" ? .done(()) : .notYet("PING answered \(reply)")
+                } catch let error as RedisError {
+                    return .notYet(error.message)
+                }
+            }
+        } catch {
+            server.stop()
+            throw error
+        }
+        return server
+    }
+
+    private static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    private static func logTail(_ directory: URL, lines: Int) -> String {
+        let logs = ["console.log", "redis.log"].compactMap {
+            try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8)
+        }
+        return logs.joined(separator: "\n").split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    private static func serverExecutable() throws -> URL {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        for directory in path.split(separator: ":") + ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"] {
+            let candidate = "\(directory)/redis-server"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate) }
+        }
+        throw GeneralFailure(.cannotRun, "redis-server not found on PATH or in /usr/bin; install redis-server")
+    }
+
+    /// A random 127.x.y.z outside 127.0.0.1 and 127.0.1.x (used by local clusters) where all
+    /// `ports` can be bound right now.
+    private static func freeLoopbackHost(ports: [Int]) throws -> String {
+        for _ in 0..<200 {
+            let host = "127.\(Int.random(in: 2...250)).\(Int.random(in: 0...255)).\(Int.random(in: 1...254))"
+            if ports.allSatisfy({ canBind(host: host, port: $0) }) { return host }
+        }
+        throw GeneralFailure(.cannotRun, "no free loopback address found for ports \(ports)")
+    }
+
+    private static func canBind(host: String, port: Int) -> Bool {
+        guard (1...65535).contains(port) else { return false }
+        #if canImport(Glibc)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return false }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return result == 0
+    }
+}
