@@ -10,18 +10,21 @@ public struct PodEndpoint: Sendable, Equatable, Codable {
     public var ordinal: Int
     /// Where Redis listens, as the nodes know each other (pod IP or loopback address).
     public var endpoint: RedisEndpoint
-    /// The machine the pod runs on (Kubernetes node name; locally the host).
+    /// The Kubernetes node the pod runs on.
     public var nodeName: String?
+    /// The machine, where there is no Kubernetes node (the local platform: this host).
+    public var host: String?
     /// The zone of that machine (`topology.kubernetes.io/zone`), when known.
     public var zone: String?
     public var ready: Bool
 
-    public init(name: String, ordinal: Int, endpoint: RedisEndpoint, nodeName: String? = nil,
+    public init(name: String, ordinal: Int, endpoint: RedisEndpoint, nodeName: String? = nil, host: String? = nil,
                 zone: String? = nil, ready: Bool) {
         self.name = name
         self.ordinal = ordinal
         self.endpoint = endpoint
         self.nodeName = nodeName
+        self.host = host
         self.zone = zone
         self.ready = ready
     }

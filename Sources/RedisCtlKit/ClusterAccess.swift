@@ -16,7 +16,7 @@ extension PodEndpoint {
     }
 
     var failureDomain: FailureDomain {
-        FailureDomain(host: nodeName ?? endpoint.host, node: nodeName, zone: zone)
+        FailureDomain(host: host ?? endpoint.host, node: nodeName, zone: zone)
     }
 }
 

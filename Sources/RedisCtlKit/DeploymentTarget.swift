@@ -83,7 +83,7 @@ struct DeploymentTarget: Sendable {
         if let explicit = settings.nodes {
             return explicit.enumerated().map { index, endpoint in
                 PodEndpoint(name: endpoint.description, ordinal: index, endpoint: endpoint,
-                            nodeName: endpoint.host, zone: nil, ready: true)
+                            host: endpoint.host, ready: true)
             }
         }
         let pods = try await platform.pods()

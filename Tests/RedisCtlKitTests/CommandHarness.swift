@@ -116,7 +116,13 @@ struct LocalTestEnvironment {
     }
 }
 
-func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+/// Alive and not a zombie (a daemon's exit is reaped by init, not by us, and may lag).
+func isAlive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    guard let close = stat.lastIndex(of: ")") else { return true }
+    return !stat[stat.index(after: close)...].hasPrefix(" Z")
+}
 
 /// Runs a program and returns its exit status and output (for independent clients like redis-cli).
 func runProgram(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {

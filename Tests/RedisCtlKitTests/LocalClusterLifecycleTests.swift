@@ -174,7 +174,7 @@ import Testing
         let pids = (0..<6).compactMap(environment.pid(ofPod:))
         #expect(pids.count == 6)
         let destroy = await environment.run { try await DestroyCommand().run($0) }
-        #expect(destroy.status == 0, destroy.stderr)
+        #expect(destroy.status == 0, "\(destroy.stderr)")
         for pid in pids { #expect(!isAlive(pid), "process \(pid) still running after destroy") }
         let data = environment.clusterDirectory.appendingPathComponent("pods/\(environment.name)-0/data").path
         #expect(FileManager.default.fileExists(atPath: data), "destroy without --delete-data keeps the data")

@@ -43,8 +43,21 @@ public struct ClusterInitializer: Sendable {
         let members = layout.members
         let endpoints = Dictionary(uniqueKeysWithValues: members.map { ($0.name, $0.endpoint) })
 
-        let observed = try await observe(members, pool: pool)
-        let steps = try InitClusterPlanner.nextSteps(layout: layout, observed: observed)
+        // A restarted node briefly claims the slots it owned before a failover, until the cluster bus
+        // tells it otherwise: a conflict is re-read for a few seconds before it counts as real.
+        let settleDeadline = deadline.capped(at: .seconds(10))
+        var observed: [String: ObservedNodeState]
+        var steps: [InitStep]
+        while true {
+            observed = try await observe(members, pool: pool)
+            do {
+                steps = try InitClusterPlanner.nextSteps(layout: layout, observed: observed)
+                break
+            } catch let error as ClusterOpsError where error.code == .slotConflict && !settleDeadline.hasPassed {
+                progress.detail("waiting for slot ownership to settle: \(error.message)")
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
         let wasFresh = observed.values.allSatisfy(\.isFresh)
         func outcome(_ status: InitClusterOutcome.Status) -> InitClusterOutcome {
             InitClusterOutcome(status: status, layout: layout, steps: steps.map(\.description),
@@ -205,12 +218,15 @@ public struct ClusterInitializer: Sendable {
         return try ClusterTopology.parse(reply.string ?? "")
     }
 
-    /// Every replica replicates its planned master with the link up, and every node says cluster_state:ok.
+    /// Every node says cluster_state:ok, as many nodes as the layout has replicas are replicas, and
+    /// each of them has its link up. Roles come from the nodes themselves: after a failover the
+    /// promoted replica is a master and the old master its replica, which is just as healthy.
     private func waitForHealthyReplication(layout: LayoutPlan, pool: NodeConnectionPool, deadline: Deadline) async throws {
         let members = layout.members
         try await poll("every node to report cluster_state:ok with every replica link up", until: deadline,
                        initialInterval: .milliseconds(10), maxInterval: .milliseconds(100)) {
             var stragglers: [String] = []
+            var replicas = 0
             for member in members {
                 do {
                     let replies = try await pool.connection(member.endpoint).pipeline([
@@ -221,13 +237,18 @@ public struct ClusterInitializer: Sendable {
                     if clusterInfo.clusterState != "ok" {
                         stragglers.append("\(member.name) cluster_state:\(clusterInfo.clusterState ?? "?")")
                     }
-                    if layout.replicas.contains(where: { $0.candidate.name == member.name }),
-                       replication.masterLinkStatus != "up" {
-                        stragglers.append("\(member.name) master_link_status:\(replication.masterLinkStatus ?? "none")")
+                    if replication.role == .replica {
+                        replicas += 1
+                        if replication.masterLinkStatus != "up" {
+                            stragglers.append("\(member.name) master_link_status:\(replication.masterLinkStatus ?? "none")")
+                        }
                     }
                 } catch {
                     stragglers.append("\(member.name) (\(Self.reason(error)))")
                 }
+            }
+            if replicas < layout.replicas.count {
+                stragglers.append("\(replicas)/\(layout.replicas.count) replicas attached")
             }
             return stragglers.isEmpty ? .done(()) : .notYet(stragglers.joined(separator: ", "))
         }

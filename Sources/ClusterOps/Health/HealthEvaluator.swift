@@ -417,7 +417,8 @@ struct ClusterView {
             return left != right ? left > right : lhs.offset < rhs.offset
         }.map { groups[$0.element] ?? [] }
         signatureGroups = ranked.map { $0.map { observations[$0] } }
-        let reference = ranked.first?.first.flatMap { observations[$0].topology }
+        let majority = ranked.first?.first.flatMap { observations[$0].topology }
+        let reference = majority.map { Self.overlayingSelfDescriptions($0, observations) }
         self.reference = reference
 
         var ids: [String?] = []
@@ -434,6 +435,25 @@ struct ClusterView {
             if let id, indexById[id] == nil { indexById[id] = index }
         }
         observationIndexById = indexById
+    }
+
+    /// Each reachable node is the authority on its own role and master: after `CLUSTER REPLICATE`
+    /// the others learn of it only with the next gossip, seconds later.
+    private static func overlayingSelfDescriptions(_ topology: ClusterTopology, _ observations: [NodeObservation]) -> ClusterTopology {
+        var selves: [String: ClusterNode] = [:]
+        for observation in observations where observation.isReachable {
+            if let myself = observation.topology?.myself { selves[myself.id] = myself }
+        }
+        var merged = topology
+        for index in merged.nodes.indices {
+            guard let own = selves[merged.nodes[index].id] else { continue }
+            var node = merged.nodes[index]
+            node.flags.subtract([.master, .replica])
+            node.flags.formUnion(own.flags.intersection([.master, .replica]))
+            node.masterId = own.masterId
+            merged.nodes[index] = node
+        }
+        return merged
     }
 
     /// An unreachable node is found in the others' view by address, else by announced hostname.

@@ -190,8 +190,8 @@ public struct LocalPlatform: Platform {
             return PodEndpoint(
                 name: podName(ordinal), ordinal: ordinal,
                 endpoint: RedisEndpoint(host: record.subnet.address(ordinal: ordinal), port: Self.redisPort),
-                // Every local pod shares one machine: the planner warns that replicas share their master's host.
-                nodeName: ProcessInfo.processInfo.hostName, zone: nil, ready: alive)
+                // Every local pod shares one machine: the planner says that replicas share their master's host.
+                host: ProcessInfo.processInfo.hostName, ready: alive)
         }
     }
 

@@ -23,29 +23,41 @@ enum LocalProcess {
     /// server has forked and the PID comes from the pidfile.
     static func start(configPath: String, pidFile: String, logFile: String, deadline: Deadline) async throws -> Int32 {
         try? FileManager.default.removeItem(atPath: pidFile)
-        let launcher = Process()
-        launcher.executableURL = URL(fileURLWithPath: try redisServerPath())
-        launcher.arguments = [configPath]
-        launcher.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        launcher.standardError = errors
-        do {
-            try launcher.run()
-        } catch {
-            throw GeneralFailure(.operationFailed, "cannot start redis-server for \(configPath): \(error.localizedDescription)")
-        }
-        launcher.waitUntilExit()
-        if launcher.terminationStatus != 0 {
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let logTail = tail(of: logFile)
-            let reason = [stderr, logTail].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-                .first { !$0.isEmpty } ?? "exit status \(launcher.terminationStatus)"
+        let errorFile = configPath + ".start-errors"
+        let status = try launchAndWait(try redisServerPath(), arguments: [configPath], errorFile: errorFile)
+        if status != 0 {
+            let stderr = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
+            let reason = [stderr, tail(of: logFile)].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                .first { !$0.isEmpty } ?? "exit status \(status)"
             throw GeneralFailure(.operationFailed, "redis-server failed to start (\(configPath)): \(reason)")
         }
+        try? FileManager.default.removeItem(atPath: errorFile)
         return try await poll("redis-server to write \(pidFile)", until: deadline) {
             if let pid = readPID(pidFile), isRedisServer(pid) { return .done(pid) }
             return .notYet(tail(of: logFile))
         }
+    }
+
+    /// posix_spawn + waitpid: the launcher returns within milliseconds (the server daemonises), and
+    /// reaping it ourselves leaves no zombie behind. stdout goes to /dev/null, stderr to `errorFile`.
+    private static func launchAndWait(_ path: String, arguments: [String], errorFile: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw GeneralFailure(.operationFailed, "cannot start \(path): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS, spelled out: the macros are not imported into Swift.
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     static func readPID(_ pidFile: String) -> Int32? {

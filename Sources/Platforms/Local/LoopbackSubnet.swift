@@ -71,7 +71,8 @@ enum LoopbackSubnetAllocator {
         let path = claimPath(subnet)
         if mkdir(path, 0o755) != 0 {
             // Claimed before: reclaim only when its owner's state is gone (a cluster deleted by hand).
-            guard let existing = claimOwner(path), !FileManager.default.fileExists(atPath: existing) else {
+            // Our own earlier claim (state removed by hand, then deployed again) is ours to reuse.
+            guard let existing = claimOwner(path), existing == owner || !FileManager.default.fileExists(atPath: existing) else {
                 return false
             }
             try? FileManager.default.removeItem(atPath: path)
