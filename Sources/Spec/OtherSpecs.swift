@@ -1,0 +1,245 @@
+public struct AuthSpec: Codable, Sendable, Equatable {
+    /// The Secret holding the Redis password under key `password`.
+    public var secretName: String
+
+    public init(secretName: String = "redis-auth") { self.secretName = secretName }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case secretName }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        secretName = try c.value(.secretName, or: AuthSpec().secretName)
+    }
+}
+
+public struct TLSSpec: Codable, Sendable, Equatable {
+    public var enabled: Bool
+    public var secretName: String
+
+    public init(enabled: Bool = false, secretName: String = "redis-tls") {
+        self.enabled = enabled
+        self.secretName = secretName
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case enabled, secretName }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TLSSpec()
+        enabled = try c.value(.enabled, or: d.enabled)
+        secretName = try c.value(.secretName, or: d.secretName)
+    }
+}
+
+/// Sentinel settings, used by the `sentinel` topology (seed: 3 sentinels, quorum 2).
+public struct SentinelSpec: Codable, Sendable, Equatable {
+    public var replicas: Int
+    public var quorum: Int
+    public var downAfterMs: Int
+    public var failoverTimeoutMs: Int
+    public var parallelSyncs: Int
+
+    public init(replicas: Int = 3, quorum: Int = 2, downAfterMs: Int = 30000,
+                failoverTimeoutMs: Int = 180000, parallelSyncs: Int = 1) {
+        self.replicas = replicas
+        self.quorum = quorum
+        self.downAfterMs = downAfterMs
+        self.failoverTimeoutMs = failoverTimeoutMs
+        self.parallelSyncs = parallelSyncs
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case replicas, quorum, downAfterMs, failoverTimeoutMs, parallelSyncs
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = SentinelSpec()
+        replicas = try c.value(.replicas, or: d.replicas)
+        quorum = try c.value(.quorum, or: d.quorum)
+        downAfterMs = try c.value(.downAfterMs, or: d.downAfterMs)
+        failoverTimeoutMs = try c.value(.failoverTimeoutMs, or: d.failoverTimeoutMs)
+        parallelSyncs = try c.value(.parallelSyncs, or: d.parallelSyncs)
+    }
+}
+
+public struct DisruptionSpec: Codable, Sendable, Equatable {
+    /// Pods that must stay up during voluntary disruptions (seed: 4 of 6).
+    public var minAvailable: Int
+
+    public init(minAvailable: Int = 4) { self.minAvailable = minAvailable }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case minAvailable }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        minAvailable = try c.value(.minAvailable, or: DisruptionSpec().minAvailable)
+    }
+}
+
+public enum AntiAffinityMode: String, Codable, Sendable, Equatable, CaseIterable {
+    case required, preferred, none
+}
+
+public struct PlacementSpec: Codable, Sendable, Equatable {
+    public var antiAffinity: AntiAffinityMode
+    /// Failure domains, most important first: the first is a hard rule when `required`.
+    public var topologyKeys: [String]
+
+    public init(antiAffinity: AntiAffinityMode = .required,
+                topologyKeys: [String] = ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]) {
+        self.antiAffinity = antiAffinity
+        self.topologyKeys = topologyKeys
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case antiAffinity, topologyKeys }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = PlacementSpec()
+        antiAffinity = try c.value(.antiAffinity, or: d.antiAffinity)
+        topologyKeys = try c.value(.topologyKeys, or: d.topologyKeys)
+    }
+}
+
+public struct NetworkPolicySpec: Codable, Sendable, Equatable {
+    public var enabled: Bool
+    public var allowedNamespaces: [String]
+    public var monitoringNamespace: String
+
+    public init(enabled: Bool = true,
+                allowedNamespaces: [String] = ["llm-analytics", "api-gateway", "analytics-workers"],
+                monitoringNamespace: String = "monitoring") {
+        self.enabled = enabled
+        self.allowedNamespaces = allowedNamespaces
+        self.monitoringNamespace = monitoringNamespace
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case enabled, allowedNamespaces, monitoringNamespace }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = NetworkPolicySpec()
+        enabled = try c.value(.enabled, or: d.enabled)
+        allowedNamespaces = try c.value(.allowedNamespaces, or: d.allowedNamespaces)
+        monitoringNamespace = try c.value(.monitoringNamespace, or: d.monitoringNamespace)
+    }
+}
+
+public struct MonitoringSpec: Codable, Sendable, Equatable {
+    public var exporterImage: String
+    public var serviceMonitor: Bool
+    public var prometheusRule: Bool
+    public var grafanaDashboard: Bool
+
+    public init(exporterImage: String = "oliver006/redis_exporter:v1.55.0", serviceMonitor: Bool = true,
+                prometheusRule: Bool = true, grafanaDashboard: Bool = true) {
+        self.exporterImage = exporterImage
+        self.serviceMonitor = serviceMonitor
+        self.prometheusRule = prometheusRule
+        self.grafanaDashboard = grafanaDashboard
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case exporterImage, serviceMonitor, prometheusRule, grafanaDashboard
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = MonitoringSpec()
+        exporterImage = try c.value(.exporterImage, or: d.exporterImage)
+        serviceMonitor = try c.value(.serviceMonitor, or: d.serviceMonitor)
+        prometheusRule = try c.value(.prometheusRule, or: d.prometheusRule)
+        grafanaDashboard = try c.value(.grafanaDashboard, or: d.grafanaDashboard)
+    }
+}
+
+public struct BackupSpec: Codable, Sendable, Equatable {
+    public var hourly: BackupSchedule
+    public var daily: BackupSchedule
+    public var s3: S3Spec
+
+    public init(hourly: BackupSchedule = .init(schedule: "0 * * * *", keep: 3),
+                daily: BackupSchedule = .init(schedule: "0 2 * * *", keep: 7),
+                s3: S3Spec = .init()) {
+        self.hourly = hourly
+        self.daily = daily
+        self.s3 = s3
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case hourly, daily, s3 }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = BackupSpec()
+        hourly = try c.value(.hourly, or: d.hourly)
+        daily = try c.value(.daily, or: d.daily)
+        s3 = try c.value(.s3, or: d.s3)
+    }
+}
+
+public struct BackupSchedule: Codable, Sendable, Equatable {
+    /// Cron schedule, five fields, UTC.
+    public var schedule: String
+    /// Complete backup sets to keep after a successful run.
+    public var keep: Int
+
+    public init(schedule: String, keep: Int) {
+        self.schedule = schedule
+        self.keep = keep
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case schedule, keep }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard let schedule = try c.decodeIfPresent(String.self, forKey: .schedule) else {
+            throw DecodingError.keyNotFound(CodingKeys.schedule, .init(
+                codingPath: c.codingPath, debugDescription: "a backup schedule needs its cron schedule"))
+        }
+        self.schedule = schedule
+        keep = try c.value(.keep, or: 3)
+    }
+}
+
+public struct S3Spec: Codable, Sendable, Equatable {
+    /// nil: not set in the spec (the backup jobs then need it from their environment).
+    public var bucket: String?
+    public var prefix: String
+    public var region: String
+    /// An S3-compatible endpoint URL (path-style); nil for AWS.
+    public var endpoint: String?
+    /// The Secret with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.
+    public var secretName: String
+
+    public init(bucket: String? = nil, prefix: String = "redis-backups", region: String = "us-east-1",
+                endpoint: String? = nil, secretName: String = "redis-backup-s3") {
+        self.bucket = bucket
+        self.prefix = prefix
+        self.region = region
+        self.endpoint = endpoint
+        self.secretName = secretName
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case bucket, prefix, region, endpoint, secretName }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = S3Spec()
+        bucket = try c.decodeIfPresent(String.self, forKey: .bucket)
+        prefix = try c.value(.prefix, or: d.prefix)
+        region = try c.value(.region, or: d.region)
+        endpoint = try c.decodeIfPresent(String.self, forKey: .endpoint)
+        secretName = try c.value(.secretName, or: d.secretName)
+    }
+}

@@ -1,0 +1,105 @@
+/// One redis.conf line: a directive name and its arguments.
+public struct RedisConfigDirective: Sendable, Equatable, Codable {
+    public var name: String
+    public var arguments: [String]
+
+    public init(_ name: String, _ arguments: String...) {
+        self.name = name
+        self.arguments = arguments
+    }
+
+    public init(name: String, arguments: [String]) {
+        self.name = name
+        self.arguments = arguments
+    }
+
+    /// The line as redis.conf reads it; arguments with spaces or quotes are quoted.
+    public var line: String {
+        ([name] + arguments.map(RedisConfigDirective.quoted)).joined(separator: " ")
+    }
+
+    static func quoted(_ argument: String) -> String {
+        let needsQuotes = argument.isEmpty || argument.contains { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "\\" }
+        guard needsQuotes else { return argument }
+        let escaped = argument.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"\(escaped)\""
+    }
+}
+
+/// A redis.conf file as an ordered list of directives.
+public struct RedisConfig: Sendable, Equatable {
+    public var directives: [RedisConfigDirective]
+
+    public init(_ directives: [RedisConfigDirective] = []) { self.directives = directives }
+
+    public mutating func append(_ directive: RedisConfigDirective) { directives.append(directive) }
+    public mutating func append(contentsOf more: [RedisConfigDirective]) { directives.append(contentsOf: more) }
+
+    public func render(header: String? = nil) -> String {
+        var lines: [String] = []
+        if let header { lines.append(contentsOf: header.split(separator: "\n").map { "# \($0)" }) }
+        lines.append(contentsOf: directives.map(\.line))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// The one place redis.conf is built from the spec: the Kubernetes ConfigMap and the local platform
+/// both start from `common(for:)` and add only what differs between them (addresses, paths, password).
+public enum RedisConfigBuilder {
+    /// Directives the platforms set themselves; `extraConfig` may not override them.
+    public static let reservedDirectives: Set<String> = [
+        "port", "bind", "bind-source-addr", "dir", "dbfilename", "appendfilename", "appenddirname",
+        "cluster-enabled", "cluster-config-file", "cluster-announce-ip", "cluster-announce-hostname",
+        "cluster-announce-port", "cluster-announce-bus-port", "requirepass", "masterauth", "masteruser",
+        "daemonize", "pidfile", "logfile", "include", "tls-port", "tls-cert-file", "tls-key-file",
+        "tls-ca-cert-file",
+    ]
+
+    /// What every Redis node of the deployment runs with, wherever it runs.
+    public static func common(for spec: DeploymentSpec) -> [RedisConfigDirective] {
+        let redis = spec.redis
+        var directives: [RedisConfigDirective] = [
+            .init("protected-mode", "yes"),
+            .init("maxmemory", redis.maxmemory),
+            .init("maxmemory-policy", redis.maxmemoryPolicy),
+            .init("lazyfree-lazy-eviction", "yes"),
+            .init("lazyfree-lazy-expire", "yes"),
+            .init("appendonly", redis.appendonly ? "yes" : "no"),
+            .init("appendfsync", redis.appendfsync),
+            .init("aof-use-rdb-preamble", "yes"),
+        ]
+        if redis.save.isEmpty {
+            directives.append(.init("save", ""))
+        } else {
+            directives.append(.init(name: "save", arguments: [redis.save.joined(separator: " ")]
+                .flatMap { $0.split(separator: " ").map(String.init) }))
+        }
+        directives += [
+            .init("io-threads", String(redis.ioThreads)),
+            .init("io-threads-do-reads", redis.ioThreads > 1 ? "yes" : "no"),
+            .init("slowlog-log-slower-than", String(redis.slowlogLogSlowerThanUs)),
+            .init("slowlog-max-len", "128"),
+            .init("tcp-keepalive", "60"),
+            .init("maxclients", "10000"),
+            // A replica starts its full sync as soon as the expected replicas are connected instead of
+            // waiting out the diskless-sync delay: new and rejoining replicas catch up seconds sooner.
+            .init("repl-diskless-sync", "yes"),
+            .init("repl-diskless-sync-max-replicas", String(max(spec.replicasPerMaster, 1))),
+        ]
+        if spec.topology == .cluster {
+            directives += [
+                .init("cluster-enabled", "yes"),
+                .init("cluster-node-timeout", String(redis.clusterNodeTimeoutMs)),
+                .init("cluster-require-full-coverage", "yes"),
+                .init("cluster-replica-validity-factor", "10"),
+                .init("cluster-migration-barrier", "1"),
+                .init("cluster-allow-replica-migration", "yes"),
+            ]
+        }
+        for key in redis.extraConfig.keys.sorted() {
+            let value = redis.extraConfig[key] ?? ""
+            directives.append(.init(name: key, arguments: value.split(separator: " ").map(String.init)))
+        }
+        return directives
+    }
+}
