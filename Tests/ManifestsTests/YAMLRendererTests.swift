@@ -76,18 +76,6 @@ import Yams
     }
 }
 
-@Suite struct QuantityTests {
-    @Test(arguments: ["2", "500m", "8Gi", "16Gi", "1Ti", "1e3", "0.5", "100M", "+1", "1.5Gi", "2E-3"])
-    func acceptsKubernetesQuantities(_ text: String) throws {
-        #expect(try Quantity(text).text == text)
-    }
-
-    @Test(arguments: ["", "Gi", "8 Gi", "8GB", "1.2.3", "abc", "1e", "8gi", "--1"])
-    func rejectsMalformedQuantities(_ text: String) {
-        #expect(throws: ManifestsError.self) { try Quantity(text) }
-    }
-}
-
 @Suite struct APIResourceTests {
     @Test func buildsCorePaths() {
         #expect(CoreV1.Service.resource.objectPath(name: "redis", namespace: "redis-system")

@@ -1,3 +1,5 @@
+import Spec
+
 extension CoreV1 {
     public struct Container: Codable, Sendable, Equatable {
         public var name: String

@@ -1,3 +1,5 @@
+import Spec
+
 extension CoreV1 {
     /// Defaults and bounds for containers that do not state their own resources.
     public struct LimitRange: KubernetesObject, Equatable {

@@ -1,3 +1,5 @@
+import Spec
+
 extension CoreV1 {
     /// A claim; the StatefulSet uses it as a template (`volumeClaimTemplates`).
     public struct PersistentVolumeClaim: KubernetesObject, Equatable {

@@ -1,3 +1,5 @@
+import Spec
+
 extension CoreV1 {
     /// Caps what a namespace may request in total.
     public struct ResourceQuota: KubernetesObject, Equatable {
