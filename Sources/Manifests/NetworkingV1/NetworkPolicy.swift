@@ -59,9 +59,20 @@ extension NetworkingV1 {
         public struct Peer: Codable, Sendable, Equatable {
             public var namespaceSelector: LabelSelector?
             public var podSelector: LabelSelector?
-            public init(namespaceSelector: LabelSelector? = nil, podSelector: LabelSelector? = nil) {
+            public var ipBlock: IPBlock?
+            public init(namespaceSelector: LabelSelector? = nil, podSelector: LabelSelector? = nil, ipBlock: IPBlock? = nil) {
                 self.namespaceSelector = namespaceSelector
                 self.podSelector = podSelector
+                self.ipBlock = ipBlock
+            }
+        }
+
+        public struct IPBlock: Codable, Sendable, Equatable {
+            public var cidr: String
+            public var except: [String]?
+            public init(cidr: String, except: [String]? = nil) {
+                self.cidr = cidr
+                self.except = except
             }
         }
 
