@@ -35,6 +35,7 @@ enum Shapes {
     static var sentinel: RedisDeployment {
         var deployment = RedisDeployment.defaults
         deployment.spec.topology = .sentinel
+        deployment.spec.masters = 1
         deployment.spec.replicasPerMaster = 2
         deployment.spec.disruption.minAvailable = 2
         return deployment

@@ -6,11 +6,13 @@ import Spec
 enum AlertRulesBuilder {
     typealias Rule = MonitoringV1.Rule
 
-    static func groups(_ context: ManifestContext) -> [MonitoringV1.RuleGroup] {
+    /// `metricsService`: the Service the exporters are scraped through (the Helm chart names its own).
+    static func groups(_ context: ManifestContext, metricsService: String? = nil) -> [MonitoringV1.RuleGroup] {
         let names = context.names
         let spec = context.spec
         // Prometheus Operator labels every target with its namespace and Service.
-        let target = "namespace=\"\(names.namespace)\",service=\"\(names.metricsService)\""
+        let service = metricsService ?? names.metricsService
+        let target = "namespace=\"\(names.namespace)\",service=\"\(service)\""
         let pods = spec.redisPodCount
         let isCluster = spec.topology == .cluster
 

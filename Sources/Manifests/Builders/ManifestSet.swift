@@ -7,6 +7,8 @@ public enum ManifestSet {
     public static func build(from deployment: RedisDeployment, options: RenderOptions = .init()) throws
         -> [ManifestGroup]
     {
+        // Builders assume a valid spec (pod counts, quantities); a bad one is reported, never trapped on.
+        if let problem = SpecValidator.validate(deployment) { throw problem }
         let context = ManifestContext(deployment, options: options)
         let spec = deployment.spec
         if options.withSecrets, options.password == nil {
