@@ -238,6 +238,16 @@ struct Built {
         #expect(conf.contains("repl-diskless-sync-max-replicas 2\n"))
     }
 
+    @Test func quotaGrowsWithTheDeployment() throws {
+        let built = try Built(Shapes.fiveMastersTwoReplicas)
+        let hard = try #require(built.all(CoreV1.ResourceQuota.self).first).spec.hard
+        // 15 pods of 2 CPU / 8Gi / 100Gi each do not fit the seed's 24 CPU / 96Gi / 1Ti.
+        #expect(hard["requests.cpu"]?.text == "48")
+        #expect(hard["requests.memory"]?.text == "183Gi")
+        #expect(hard["requests.storage"]?.text == "2250Gi")
+        #expect(hard["services"]?.text == "23")
+    }
+
     @Test func sentinelTopologyAddsSentinelAndDropsTheClusterBus() throws {
         let built = try Built(Shapes.sentinel)
         #expect(built.fileNames.contains("sentinel-statefulset.yaml"))
