@@ -45,6 +45,15 @@ struct Built {
         }
     }
 
+    @Test func everyCheckovSkipNamesACheckAndAReason() {
+        for object in built.groups.allObjects {
+            for (key, value) in object.metadata.annotations?.entries ?? [:] where key.hasPrefix("checkov.io/skip") {
+                let parts = value.split(separator: "=", maxSplits: 1)
+                #expect(parts.count == 2 && parts[0].hasPrefix("CKV") && parts[1].count > 20, "\(object.displayName): \(value)")
+            }
+        }
+    }
+
     @Test func namespaceHasTheSeedsQuota() throws {
         _ = try built.one(CoreV1.Namespace.self, "redis-system")
         let quota = try #require(built.all(CoreV1.ResourceQuota.self).first)

@@ -64,7 +64,8 @@ enum BackupCronJobBuilder {
             volumeMounts: mounts,
             securityContext: PodSecurity.container)
         let skips = CheckovSkips.annotations(
-            [CheckovSkips.uid999, CheckovSkips.pullPolicy, CheckovSkips.secretsAsEnv, CheckovSkips.backupToken],
+            [CheckovSkips.backupUID999, CheckovSkips.backupPullPolicy, CheckovSkips.backupSecretsAsEnv,
+             CheckovSkips.backupToken],
             images: [context.options.toolImage], networkPolicy: context.spec.networkPolicy.enabled)
         return BatchV1.CronJob(
             metadata: context.metadata(name, .backup, annotations: skips),

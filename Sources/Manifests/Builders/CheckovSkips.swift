@@ -22,9 +22,18 @@ enum CheckovSkips {
     static let noNetworkPolicy = Skip(
         check: "CKV2_K8S_6",
         reason: "networkPolicy.enabled is false in the deployment spec: the cluster's own policies govern these pods")
+    static let backupUID999 = Skip(
+        check: "CKV_K8S_40",
+        reason: "the backup job runs as UID 999 like every pod of the deployment, per the deployment standard")
+    static let backupPullPolicy = Skip(
+        check: "CKV_K8S_15",
+        reason: "IfNotPresent so a registry outage does not stop a scheduled backup; the image is pinned by tag")
+    static let backupSecretsAsEnv = Skip(
+        check: "CKV_K8S_35",
+        reason: "redisctl reads the Redis password and the AWS keys from the environment, as the AWS SDKs do")
     static let digest = Skip(
         check: "CKV_K8S_43",
-        reason: "the image is the tag given in the spec; write image@sha256:... there to pin a digest")
+        reason: "images are pinned by tag; give image@sha256:... in the spec or render options to pin a digest")
 
     /// The skips for a workload running `images`: the digest skip only while some image has no digest.
     static func annotations(_ skips: [Skip], images: [String], networkPolicy: Bool = true) -> SortedMap<String> {
