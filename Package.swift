@@ -72,7 +72,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ClusterOpsTests", dependencies: ["ClusterOps", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Spec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ManifestsTests", dependencies: ["Manifests", "Spec"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PlatformsTests", dependencies: ["Platforms", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisCtlKitTests", dependencies: ["RedisCtlKit", "TestSupport"], swiftSettings: swiftSettings),
     ]

@@ -1,0 +1,32 @@
+import Spec
+
+/// The redis_exporter sidecar on 9121, authenticating with the password from the Secret.
+enum ExporterContainer {
+    static func build(_ context: ManifestContext) -> CoreV1.Container {
+        let scheme = context.spec.tls.enabled ? "rediss" : "redis"
+        var env: [CoreV1.EnvVar] = [
+            .init(name: "REDIS_ADDR", value: "\(scheme)://127.0.0.1:\(ManifestContext.Port.redis)"),
+            .fromSecret("REDIS_PASSWORD", secret: context.spec.auth.secretName, key: "password"),
+        ]
+        var mounts = [PodSecurity.tmpMount]
+        if context.spec.tls.enabled {
+            env.append(.init(name: "REDIS_EXPORTER_TLS_CA_CERT_FILE", value: "\(RedisConfigMapBuilder.tlsPath)/ca.crt"))
+            mounts.append(.init(name: "tls", mountPath: RedisConfigMapBuilder.tlsPath, readOnly: true))
+        }
+        let probe = CoreV1.Probe(
+            tcpSocket: .init(port: .string("metrics")), initialDelaySeconds: 10, periodSeconds: 15,
+            timeoutSeconds: 5, failureThreshold: 3)
+        return CoreV1.Container(
+            name: "metrics",
+            image: context.spec.monitoring.exporterImage,
+            ports: [.init(name: "metrics", containerPort: ManifestContext.Port.metrics)],
+            env: env,
+            resources: .init(
+                requests: ["cpu": "100m", "memory": "128Mi"],
+                limits: ["cpu": "200m", "memory": "256Mi"]),
+            volumeMounts: mounts,
+            livenessProbe: probe,
+            readinessProbe: probe,
+            securityContext: PodSecurity.container)
+    }
+}

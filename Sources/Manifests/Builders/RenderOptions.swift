@@ -1,0 +1,17 @@
+/// What `render` and `deploy` may add beyond the spec.
+public struct RenderOptions: Sendable, Equatable {
+    /// Include secret values (the Redis password). Off by default: rendered files are safe to commit.
+    public var withSecrets: Bool
+    /// The Redis password to put in the auth Secret when `withSecrets` is on; the caller generates it.
+    public var password: String?
+    /// The image with the `redisctl` binary that the backup CronJobs run.
+    public var toolImage: String
+
+    public static let defaultToolImage = "redisctl:0.1.0"
+
+    public init(withSecrets: Bool = false, password: String? = nil, toolImage: String = RenderOptions.defaultToolImage) {
+        self.withSecrets = withSecrets
+        self.password = password
+        self.toolImage = toolImage
+    }
+}
