@@ -162,24 +162,29 @@ public struct MonitoringSpec: Codable, Sendable, Equatable {
 }
 
 public struct BackupSpec: Codable, Sendable, Equatable {
+    /// The image with the `redisctl` binary that the backup CronJobs run.
+    public var image: String
     public var hourly: BackupSchedule
     public var daily: BackupSchedule
     public var s3: S3Spec
 
-    public init(hourly: BackupSchedule = .init(schedule: "0 * * * *", keep: 3),
+    public init(image: String = "redisctl:0.1.0",
+                hourly: BackupSchedule = .init(schedule: "0 * * * *", keep: 3),
                 daily: BackupSchedule = .init(schedule: "0 2 * * *", keep: 7),
                 s3: S3Spec = .init()) {
+        self.image = image
         self.hourly = hourly
         self.daily = daily
         self.s3 = s3
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case hourly, daily, s3 }
+    enum CodingKeys: String, CodingKey, CaseIterable { case image, hourly, daily, s3 }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = BackupSpec()
+        image = try c.value(.image, or: d.image)
         hourly = try c.value(.hourly, or: d.hourly)
         daily = try c.value(.daily, or: d.daily)
         s3 = try c.value(.s3, or: d.s3)

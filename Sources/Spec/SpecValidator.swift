@@ -30,6 +30,7 @@ public enum SpecValidator {
         check((0...5).contains(spec.replicasPerMaster), "spec.replicasPerMaster",
               "must be between 0 and 5 (got \(spec.replicasPerMaster))")
         check(!spec.image.isEmpty && !spec.image.contains(" "), "spec.image", "must be an image reference")
+        check(!spec.backup.image.isEmpty && !spec.backup.image.contains(" "), "spec.backup.image", "must be an image reference")
 
         let r = spec.resources
         for (path, quantity) in [("spec.resources.requests.cpu", r.requests.cpu),

@@ -54,7 +54,7 @@ enum BackupCronJobBuilder {
         }
         let container = CoreV1.Container(
             name: "backup",
-            image: context.options.toolImage,
+            image: context.spec.backup.image,
             command: ["redisctl"],
             args: args,
             env: env,
@@ -66,7 +66,7 @@ enum BackupCronJobBuilder {
         let skips = CheckovSkips.annotations(
             [CheckovSkips.backupUID999, CheckovSkips.backupPullPolicy, CheckovSkips.backupSecretsAsEnv,
              CheckovSkips.backupToken],
-            images: [context.options.toolImage], networkPolicy: context.spec.networkPolicy.enabled)
+            images: [context.spec.backup.image], networkPolicy: context.spec.networkPolicy.enabled)
         return BatchV1.CronJob(
             metadata: context.metadata(name, .backup, annotations: skips),
             spec: .init(

@@ -4,14 +4,9 @@ public struct RenderOptions: Sendable, Equatable {
     public var withSecrets: Bool
     /// The Redis password to put in the auth Secret when `withSecrets` is on; the caller generates it.
     public var password: String?
-    /// The image with the `redisctl` binary that the backup CronJobs run.
-    public var toolImage: String
 
-    public static let defaultToolImage = "redisctl:0.1.0"
-
-    public init(withSecrets: Bool = false, password: String? = nil, toolImage: String = RenderOptions.defaultToolImage) {
+    public init(withSecrets: Bool = false, password: String? = nil) {
         self.withSecrets = withSecrets
         self.password = password
-        self.toolImage = toolImage
     }
 }
