@@ -77,7 +77,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         }
         var buffer = context.channel.allocator.buffer(capacity: RESPEncoder.estimatedSize(of: command))
         RESPEncoder.write(command, into: &buffer)
-        pending.append(PendingReply(waiter: .single(promise, commandName: command.name), deadline: .now() + commandTimeout))
+        pending.append(PendingReply(waiter: .single(promise, commandName: command.name), deadline: context.eventLoop.now + commandTimeout))
         context.write(wrapOutboundOut(buffer), promise: writePromise)
         if flush { scheduleFlush(context) }
         armTimeout(context)
@@ -101,7 +101,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         let size = commands.reduce(0) { $0 + RESPEncoder.estimatedSize(of: $1) }
         var buffer = context.channel.allocator.buffer(capacity: size)
         RESPEncoder.write(commands, into: &buffer)
-        pending.append(PendingReply(waiter: .batch(BatchReplies(commands: commands, promise: promise)), deadline: .now() + commandTimeout))
+        pending.append(PendingReply(waiter: .batch(BatchReplies(commands: commands, promise: promise)), deadline: context.eventLoop.now + commandTimeout))
         context.write(wrapOutboundOut(buffer), promise: writePromise)
         if flush { context.flush() }
         armTimeout(context)
@@ -178,7 +178,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     private func timeoutFired() {
         timeoutTask = nil
         guard let context, let head = pending.first else { return }
-        guard head.deadline <= .now() else {
+        guard head.deadline <= context.eventLoop.now else {
             armTimeout(context)
             return
         }

@@ -16,7 +16,9 @@ import Darwin
 /// ```
 /// `deinit` also kills the process, as a backstop when a test forgets or fails early.
 /// The server runs in the foreground as a child of the test process, so `pid` is the server's
-/// own PID (no daemon fork to lose track of) and it is reaped when it exits.
+/// own PID (no daemon fork to lose track of) and it is reaped here when it exits. It is spawned
+/// with an empty signal mask: the test runner blocks SIGTERM, and a child inheriting that would
+/// ignore `stop()`.
 public final class RedisServerProcess: @unchecked Sendable {
     public let endpoint: RedisEndpoint
     public let pid: Int32
@@ -24,14 +26,13 @@ public final class RedisServerProcess: @unchecked Sendable {
     public let directory: URL
     public let password: String?
 
-    private let process: Process
     private let lock = NSLock()
     private var stopped = false
+    private var exited = false
 
-    private init(endpoint: RedisEndpoint, process: Process, directory: URL, password: String?) {
+    private init(endpoint: RedisEndpoint, pid: Int32, directory: URL, password: String?) {
         self.endpoint = endpoint
-        self.process = process
-        self.pid = process.processIdentifier
+        self.pid = pid
         self.directory = directory
         self.password = password
     }
@@ -95,7 +96,7 @@ public final class RedisServerProcess: @unchecked Sendable {
             return stopped
         }
         guard !alreadyStopped else { return }
-        if process.isRunning {
+        if isRunning {
             kill(pid, SIGTERM)
             if !waitForExit(within: .seconds(5)) {
                 kill(pid, SIGKILL)
@@ -110,9 +111,21 @@ public final class RedisServerProcess: @unchecked Sendable {
         Self.logTail(directory, lines: lines)
     }
 
+    /// Whether the server still runs; reaps it once it has exited.
+    public var isRunning: Bool {
+        lock.withLock {
+            if exited { return false }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            // -1: not our child any more (already reaped); pid: it exited just now.
+            if result == pid || result == -1 { exited = true }
+            return !exited
+        }
+    }
+
     private func waitForExit(within duration: Duration) -> Bool {
         let deadline = Deadline.after(duration)
-        while process.isRunning {
+        while isRunning {
             if deadline.hasPassed { return false }
             usleep(10_000)
         }
@@ -149,23 +162,12 @@ public final class RedisServerProcess: @unchecked Sendable {
         let configFile = directory.appendingPathComponent("redis.conf")
         try (config.joined(separator: "\n") + "\n").write(to: configFile, atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = try serverExecutable()
-        process.arguments = [configFile.path]
-        // Errors before the logfile opens (bad config) go to stderr.
-        let consoleLog = directory.appendingPathComponent("console.log")
-        _ = FileManager.default.createFile(atPath: consoleLog.path, contents: nil)
-        let console = try FileHandle(forWritingTo: consoleLog)
-        process.standardOutput = console
-        process.standardError = console
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? console.close()
-
-        let server = RedisServerProcess(endpoint: endpoint, process: process, directory: directory, password: password)
+        // Errors before the logfile opens (bad config) go to stdout/stderr.
+        let pid = try spawn(try serverExecutable().path, [configFile.path], output: directory.appendingPathComponent("console.log").path)
+        let server = RedisServerProcess(endpoint: endpoint, pid: pid, directory: directory, password: password)
         do {
             try await poll("redis-server at \(endpoint) to answer PING", until: .after(.seconds(15))) {
-                guard process.isRunning else {
+                guard server.isRunning else {
                     let log = logTail(directory, lines: 20)
                     throw LaunchFailure(
                         message: "redis-server at \(endpoint) exited at startup: \(log.split(separator: "\n").suffix(3).joined(separator: " | "))",
@@ -195,6 +197,38 @@ public final class RedisServerProcess: @unchecked Sendable {
             throw error
         }
         return server
+    }
+
+    /// posix_spawn with an empty signal mask and default signal handling.
+    private static func spawn(_ executable: String, _ arguments: [String], output: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaultSignals = sigset_t()
+        sigemptyset(&defaultSignals)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGALRM, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaultSignals, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard result == 0 else {
+            throw GeneralFailure(.cannotRun, "cannot start \(executable): \(String(cString: strerror(result)))")
+        }
+        return pid
     }
 
     private static func quoted(_ text: String) -> String {
