@@ -58,7 +58,7 @@ public struct ClusterInitializer: Sendable {
                 try await Task.sleep(for: .milliseconds(200))
             }
         }
-        let wasFresh = observed.values.allSatisfy(\.isFresh)
+        let wasFresh = observed.values.allSatisfy { $0.isFresh && $0.ownedSlots.isEmpty }
         func outcome(_ status: InitClusterOutcome.Status) -> InitClusterOutcome {
             InitClusterOutcome(status: status, layout: layout, steps: steps.map(\.description),
                                elapsedSeconds: seconds(ContinuousClock.now - started))
@@ -191,11 +191,16 @@ public struct ClusterInitializer: Sendable {
                     lagging.append("\(member.name) (no answer)")
                     continue
                 }
-                let known = Set(topology.nodes.filter { !$0.isHandshake && !$0.flags.contains(.noAddress) }.map(\.id))
-                let missing = expected.subtracting(known)
+                // Known, out of handshake, and with a live cluster-bus link (a node whose bus port
+                // cannot be reached can still be known through its own outgoing MEET).
+                let connected = Set(topology.nodes.filter {
+                    !$0.isHandshake && !$0.flags.contains(.noAddress) && !$0.isFailed && !$0.isPossiblyFailed
+                        && ($0.isMyself || $0.linkState == .connected)
+                }.map(\.id))
+                let missing = expected.subtracting(connected)
                 if !missing.isEmpty {
                     let names = members.filter { nodeIds[$0.name].map(missing.contains) ?? false }.map(\.name)
-                    lagging.append("\(member.name) does not know \(names.joined(separator: ", "))")
+                    lagging.append("\(member.name) has no cluster-bus link to \(names.joined(separator: ", "))")
                 }
                 signatures[member.name] = topology.signature
             }

@@ -1,0 +1,112 @@
+import Foundation
+import RESP
+import Testing
+import TestSupport
+@testable import RedisCtlKit
+
+/// init-cluster against plain redis-server processes given with `--nodes`: pre-checks, dry run,
+/// resuming a half-done init, and a cluster bus that cannot be reached.
+@Suite struct InitClusterNodesTests {
+    static let password = "init-cluster-test-password-0123456"
+
+    static func startNodes(_ count: Int, extraConfig: [String] = []) async throws -> [RedisServerProcess] {
+        try await RedisServerProcess.startMany(
+            count: count,
+            extraConfig: ["cluster-enabled yes", "cluster-node-timeout 2000", "enable-debug-command yes"] + extraConfig,
+            password: password)
+    }
+
+    static func run(_ command: InitClusterCommand, nodes: [RedisServerProcess], timeout: Duration = .seconds(30)) async throws -> CommandRun {
+        let environment = try LocalTestEnvironment(spec: "")
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        var settings = environment.settings(timeout: timeout, nodes: nodes.map(\.endpoint))
+        settings.platform = .local
+        return await environment.run(settings, extraEnvironment: ["REDISCTL_PASSWORD": password]) {
+            try await command.run($0)
+        }
+    }
+
+    /// cluster_slots_assigned and cluster_known_nodes of each node.
+    static func clusterState(_ nodes: [RedisServerProcess]) async throws -> [(slots: Int, known: Int)] {
+        var states: [(Int, Int)] = []
+        for node in nodes {
+            let connection = try await node.connect()
+            let info = try await connection.send("CLUSTER", "INFO").string ?? ""
+            await connection.close()
+            func field(_ name: String) -> Int {
+                info.split(whereSeparator: \.isNewline).first { $0.hasPrefix(name + ":") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? -1
+            }
+            states.append((field("cluster_slots_assigned"), field("cluster_known_nodes")))
+        }
+        return states
+    }
+
+    @Test func dryRunThenResumeThenNoOp() async throws {
+        let nodes = try await Self.startNodes(3)
+        defer { nodes.forEach { $0.stop() } }
+        let command = InitClusterCommand(masters: 3, replicasPerMaster: 0)
+
+        var dryRun = command
+        dryRun.dryRun = true
+        let planned = try await Self.run(dryRun, nodes: nodes)
+        #expect(planned.status == 0, "\(planned.stderr)")
+        let plan = try planned.json()
+        #expect(plan["status"] as? String == "planned")
+        let steps = plan["steps"] as? [String] ?? []
+        #expect(steps.filter { $0.hasPrefix("assign slots") }.count == 3)
+        #expect(try await Self.clusterState(nodes).allSatisfy { $0.slots == 0 && $0.known == 1 }, "dry run changed a node")
+
+        // Half-done: the first planned master already has its slots, nothing else happened.
+        let layout = try #require(plan["layout"] as? [String: Any])
+        let firstMaster = try #require((layout["masters"] as? [[String: Any]])?.first)
+        let address = try #require(firstMaster["address"] as? String)
+        let range = try #require(firstMaster["slots"] as? String).split(separator: "-").map(String.init)
+        let node = try #require(nodes.first { $0.endpoint.description == address })
+        let connection = try await node.connect()
+        _ = try await connection.send("CLUSTER", "ADDSLOTSRANGE", range[0], range[1])
+        await connection.close()
+
+        let resumed = try await Self.run(command, nodes: nodes)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try resumed.json()["status"] as? String == "resumed")
+        #expect(try await Self.clusterState(nodes).allSatisfy { $0.slots == 16384 && $0.known == 3 })
+
+        let again = try await Self.run(command, nodes: nodes)
+        #expect(again.status == 0)
+        #expect(try again.json()["status"] as? String == "already-initialized")
+    }
+
+    @Test func nodeHoldingKeysIsNamedAndNothingChanges() async throws {
+        let nodes = try await Self.startNodes(3)
+        defer { nodes.forEach { $0.stop() } }
+        let connection = try await nodes[1].connect()
+        _ = try await connection.send("DEBUG", "POPULATE", "1")
+        await connection.close()
+
+        let run = try await Self.run(InitClusterCommand(masters: 3, replicasPerMaster: 0), nodes: nodes)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains(nodes[1].endpoint.description), "\(run.stderr)")
+        #expect(run.stderr.contains("holds keys"), "\(run.stderr)")
+        #expect(try await Self.clusterState(nodes).allSatisfy { $0.slots == 0 && $0.known == 1 }, "a node was changed")
+    }
+
+    @Test func unreachableClusterBusFailsWithinTheTimeoutNamingTheNode() async throws {
+        var nodes = try await Self.startNodes(2)
+        // This node tells its peers to reach its cluster bus on a port where nothing listens.
+        let deadPort = 23000 + Int.random(in: 0..<5000)
+        nodes.append(try await RedisServerProcess.start(
+            extraConfig: ["cluster-enabled yes", "cluster-node-timeout 2000", "cluster-announce-bus-port \(deadPort)"],
+            password: Self.password))
+        defer { nodes.forEach { $0.stop() } }
+
+        let started = ContinuousClock.now
+        let run = try await Self.run(InitClusterCommand(masters: 3, replicasPerMaster: 0), nodes: nodes,
+                                     timeout: .seconds(6))
+        let elapsed = ContinuousClock.now - started
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("timed out"), "\(run.stderr)")
+        #expect(run.stderr.contains(nodes[2].endpoint.description), "\(run.stderr)")
+        #expect(elapsed < .seconds(20), "took \(elapsed)")
+    }
+}
