@@ -36,7 +36,9 @@ public struct ClusterInitializer: Sendable {
                     deadline: Deadline) async throws -> InitClusterOutcome {
         let started = ContinuousClock.now
         let layout = try ClusterLayout.plan(candidates: candidates, masters: masters, replicasPerMaster: replicasPerMaster)
-        for warning in layout.warnings { progress.warning(warning) }
+        // One line per replica is noise on a single machine (the local platform): show a few.
+        for warning in layout.warnings.prefix(2) { progress.warning(warning) }
+        if layout.warnings.count > 2 { progress.warning("... and \(layout.warnings.count - 2) more replicas like these") }
 
         let pool = NodeConnectionPool(connector: connector)
         defer { Task { await pool.closeAll() } }
