@@ -23,7 +23,8 @@ public struct DeployCommand: Sendable {
             try context.emit(result)
             return 0
         }
-        let initializer = ClusterInitializer(connector: try await target.connector(), progress: progress)
+        let initializer = ClusterInitializer(connector: try await target.connector(), progress: progress,
+                                             configuredNodeTimeoutMs: spec.redis.clusterNodeTimeoutMs)
         let outcome = try await initializer.run(
             candidates: pods.map(\.layoutCandidate), masters: spec.masters,
             replicasPerMaster: spec.replicasPerMaster, dryRun: false, deadline: deadline)

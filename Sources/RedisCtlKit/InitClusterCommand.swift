@@ -26,7 +26,8 @@ public struct InitClusterCommand: Sendable {
         let masters = self.masters ?? spec.masters
         let replicas = self.replicasPerMaster ?? spec.replicasPerMaster
         let pods = try await target.nodes()
-        let initializer = ClusterInitializer(connector: try await target.connector(), progress: context.progress)
+        let initializer = ClusterInitializer(connector: try await target.connector(), progress: context.progress,
+                                             configuredNodeTimeoutMs: spec.redis.clusterNodeTimeoutMs)
         return try await initializer.run(candidates: pods.map(\.layoutCandidate), masters: masters,
                                          replicasPerMaster: replicas, dryRun: dryRun, deadline: deadline)
     }

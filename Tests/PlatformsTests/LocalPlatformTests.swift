@@ -26,27 +26,40 @@ import Testing
     }
 
     @Test func clustersOfDifferentStateDirectoriesGetDifferentSubnets() throws {
-        let claims = try temporaryRoot()
-        defer { try? FileManager.default.removeItem(at: claims) }
-        setenv("REDISCTL_SUBNET_CLAIMS", claims.path, 1)
-        defer { unsetenv("REDISCTL_SUBNET_CLAIMS") }
+        let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let claims = root.appendingPathComponent("claims").path
+        // Owners are state directories; a claim whose owner still exists is never taken.
+        let owners = ["a", "b", "c"].map { root.appendingPathComponent($0).path }
+        for owner in owners { try FileManager.default.createDirectory(atPath: owner, withIntermediateDirectories: true) }
         let start = LoopbackSubnet(second: Int.random(in: 20...250), third: 7)
-        let first = try LoopbackSubnetAllocator.claim(owner: "/state/a/cluster", start: start)
-        let second = try LoopbackSubnetAllocator.claim(owner: "/state/b/cluster", start: start)
+        let first = try LoopbackSubnetAllocator.claim(owner: owners[0], start: start, claimRoot: claims)
+        let second = try LoopbackSubnetAllocator.claim(owner: owners[1], start: start, claimRoot: claims)
         #expect(first != second)
         #expect(first.address(ordinal: 0) == "127.\(first.second).\(first.third).1")
-        // A claim whose owner is gone can be taken again; a released one too.
-        LoopbackSubnetAllocator.release(first, owner: "/state/a/cluster")
-        let third = try LoopbackSubnetAllocator.claim(owner: "/state/c/cluster", start: start)
-        #expect(third == first)
+        // The same owner gets its own claim back; a released claim is free again.
+        #expect(try LoopbackSubnetAllocator.claim(owner: owners[0], start: start, claimRoot: claims) == first)
+        LoopbackSubnetAllocator.release(first, owner: owners[0], claimRoot: claims)
+        #expect(try LoopbackSubnetAllocator.claim(owner: owners[2], start: start, claimRoot: claims) == first)
+    }
+
+    @Test func claimOfARemovedStateDirectoryIsTakenOver() throws {
+        let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let claims = root.appendingPathComponent("claims").path
+        let start = LoopbackSubnet(second: Int.random(in: 20...250), third: 9)
+        let gone = root.appendingPathComponent("deleted-by-hand").path
+        let first = try LoopbackSubnetAllocator.claim(owner: gone, start: start, claimRoot: claims)
+        let alive = root.appendingPathComponent("alive").path
+        try FileManager.default.createDirectory(atPath: alive, withIntermediateDirectories: true)
+        #expect(try LoopbackSubnetAllocator.claim(owner: alive, start: start, claimRoot: claims) == first)
     }
 
     @Test func loopbackSubnetNeverUses127_0_0() throws {
-        let claims = try temporaryRoot()
-        defer { try? FileManager.default.removeItem(at: claims) }
-        setenv("REDISCTL_SUBNET_CLAIMS", claims.path, 1)
-        defer { unsetenv("REDISCTL_SUBNET_CLAIMS") }
-        let subnet = try LoopbackSubnetAllocator.claim(owner: "/state/x", start: LoopbackSubnet(second: 0, third: 0))
+        let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let subnet = try LoopbackSubnetAllocator.claim(owner: root.path, start: LoopbackSubnet(second: 0, third: 0),
+                                                       claimRoot: root.appendingPathComponent("claims").path)
         #expect(!(subnet.second == 0 && subnet.third == 0))
     }
 

@@ -26,10 +26,17 @@ public struct InitClusterOutcome: Sendable, Codable {
 public struct ClusterInitializer: Sendable {
     public let connector: NodeConnector
     public let progress: any ProgressReporter
+    /// cluster-node-timeout while a brand-new cluster forms (nil: leave the nodes' own).
+    public let formationNodeTimeoutMs: Int?
+    /// The deployment's cluster-node-timeout, restored after formation when a node's own value is unknown.
+    public let configuredNodeTimeoutMs: Int?
 
-    public init(connector: NodeConnector, progress: any ProgressReporter) {
+    public init(connector: NodeConnector, progress: any ProgressReporter, formationNodeTimeoutMs: Int? = 1000,
+                configuredNodeTimeoutMs: Int? = nil) {
         self.connector = connector
         self.progress = progress
+        self.formationNodeTimeoutMs = formationNodeTimeoutMs
+        self.configuredNodeTimeoutMs = configuredNodeTimeoutMs
     }
 
     public func run(candidates: [LayoutCandidate], masters: Int, replicasPerMaster: Int, dryRun: Bool,
@@ -72,10 +79,31 @@ public struct ClusterInitializer: Sendable {
                                    : "resuming cluster formation: \(steps.count) step(s) left")
         }
         let nodeIds = observed.mapValues(\.nodeId)
+        // Brand-new nodes only: Redis keeps a master that just got its slots in cluster_state:fail
+        // for min(cluster-node-timeout, 5 s) (its rejoin delay, meant for masters coming back from a
+        // partition). A new cluster has no data and no clients yet, so formation runs with a short
+        // timeout and every node gets its configured value back before we return, also on failure.
+        let shortenTimeout = wasFresh && !steps.isEmpty && formationNodeTimeoutMs != nil
+        let restoreTimeouts = shortenTimeout ? try await shortenNodeTimeouts(members, pool: pool) : [:]
+        do {
+            try await form(steps: steps, layout: layout, nodeIds: nodeIds, endpoints: endpoints, pool: pool,
+                           deadline: deadline)
+        } catch {
+            await restore(restoreTimeouts, pool: pool)
+            throw error
+        }
+        await restore(restoreTimeouts, pool: pool)
+        if steps.isEmpty { return outcome(.alreadyInitialized) }
+        return outcome(wasFresh ? .formed : .resumed)
+    }
+
+    private func form(steps: [InitStep], layout: LayoutPlan, nodeIds: [String: String],
+                      endpoints: [String: RedisEndpoint], pool: NodeConnectionPool, deadline: Deadline) async throws {
+        let members = layout.members
         try await runPhase(steps.filter(\.isSlotAssignment), endpoints: endpoints, pool: pool)
         try await runPhase(steps.filter(\.isConfigEpoch), endpoints: endpoints, pool: pool)
         try await runPhase(steps.filter(\.isMeet), endpoints: endpoints, pool: pool)
-        if steps.contains(where: \.isMeet) || steps.contains(where: \.isReplicate) || !steps.isEmpty {
+        if !steps.isEmpty {
             progress.step("waiting for \(members.count) nodes to agree on the cluster configuration")
         }
         try await waitForAgreement(members: members, nodeIds: nodeIds, pool: pool, deadline: deadline)
@@ -84,8 +112,37 @@ public struct ClusterInitializer: Sendable {
             progress.step("waiting for \(layout.replicas.count) replicas to sync with their masters")
         }
         try await waitForHealthyReplication(layout: layout, pool: pool, deadline: deadline)
-        if steps.isEmpty { return outcome(.alreadyInitialized) }
-        return outcome(wasFresh ? .formed : .resumed)
+    }
+
+    // MARK: Node timeout during formation
+
+    /// Sets the formation timeout on every member; returns what to put back on each.
+    private func shortenNodeTimeouts(_ members: [LayoutCandidate], pool: NodeConnectionPool) async throws -> [RedisEndpoint: String] {
+        guard let formation = formationNodeTimeoutMs else { return [:] }
+        var originals: [RedisEndpoint: String] = [:]
+        for member in members {
+            let reply = try await pool.send(member.endpoint, RedisCommand("CONFIG", "GET", "cluster-node-timeout"))
+            var original = reply.array?.last?.string ?? reply.map?.first?.value.string
+            // A value equal to ours was left by an interrupted run: the spec's value is the real one.
+            if original == String(formation) { original = configuredNodeTimeoutMs.map(String.init) }
+            if let original { originals[member.endpoint] = original }
+        }
+        for member in members {
+            _ = try await pool.send(member.endpoint,
+                                    RedisCommand("CONFIG", "SET", "cluster-node-timeout", String(formation)))
+        }
+        return originals
+    }
+
+    private func restore(_ timeouts: [RedisEndpoint: String], pool: NodeConnectionPool) async {
+        for (endpoint, value) in timeouts.sorted(by: { $0.key.description < $1.key.description }) {
+            do {
+                _ = try await pool.send(endpoint, RedisCommand("CONFIG", "SET", "cluster-node-timeout", value))
+            } catch {
+                progress.warning("\(endpoint): could not restore cluster-node-timeout \(value) "
+                                 + "(\(Self.reason(error))); set it with CONFIG SET or restart the node")
+            }
+        }
     }
 
     // MARK: Observation
@@ -181,43 +238,70 @@ public struct ClusterInitializer: Sendable {
     // MARK: Waits
 
     /// Every node knows every member (no handshakes left) and all hold the same slot map.
+    ///
+    /// A node learns another's slots only from a ping after their handshake, and unprompted pings
+    /// come every cluster-node-timeout/2 (7.5 s by default). A MEET from a slot owner to a node
+    /// that already knows it is processed as a ping carrying the owner's slots, so owners whose
+    /// slots some node lacks re-MEET that node: the map converges in milliseconds.
     private func waitForAgreement(members: [LayoutCandidate], nodeIds: [String: String], pool: NodeConnectionPool,
                                   deadline: Deadline) async throws {
         let expected = Set(nodeIds.values)
+        let nudges = NudgeLog()
         try await poll("all nodes to agree on the cluster configuration", until: deadline,
                        initialInterval: .milliseconds(10), maxInterval: .milliseconds(100)) {
-            var signatures: [String: String] = [:]
-            var lagging: [String] = []
-            for member in members {
-                guard let topology = try? await topology(of: member, pool: pool) else {
-                    lagging.append("\(member.name) (no answer)")
-                    continue
-                }
-                // Known, out of handshake, and with a live cluster-bus link (a node whose bus port
-                // cannot be reached can still be known through its own outgoing MEET).
-                let connected = Set(topology.nodes.filter {
-                    !$0.isHandshake && !$0.flags.contains(.noAddress) && !$0.isFailed && !$0.isPossiblyFailed
-                        && ($0.isMyself || $0.linkState == .connected)
-                }.map(\.id))
-                let missing = expected.subtracting(connected)
-                if !missing.isEmpty {
-                    let names = members.filter { nodeIds[$0.name].map(missing.contains) ?? false }.map(\.name)
-                    lagging.append("\(member.name) has no cluster-bus link to \(names.joined(separator: ", "))")
-                }
-                signatures[member.name] = topology.signature
+            try await agreementAttempt(members: members, nodeIds: nodeIds, expected: expected, nudges: nudges, pool: pool)
+        }
+    }
+
+    /// One look at every node's view for `waitForAgreement`, nudging stale slot views.
+    private func agreementAttempt(members: [LayoutCandidate], nodeIds: [String: String], expected: Set<String>,
+                                  nudges: NudgeLog, pool: NodeConnectionPool) async throws -> PollOutcome<Void> {
+        var topologies: [String: ClusterTopology] = [:]
+        var lagging: [String] = []
+        for member in members {
+            guard let topology = try? await topology(of: member, pool: pool) else {
+                lagging.append("\(member.name) (no answer)")
+                continue
             }
-            let distinct = Set(signatures.values)
-            if lagging.isEmpty && distinct.count == 1 { return .done(()) }
-            if lagging.isEmpty {
-                // Name the nodes whose slot map differs from the most common one.
-                let counts = Dictionary(grouping: signatures.keys) { signatures[$0] ?? "" }
-                let majority = counts.max { $0.value.count < $1.value.count }?.key
-                let odd = signatures.filter { $0.value != majority }.keys.sorted()
-                return .notYet("slot maps differ on \(odd.joined(separator: ", "))")
+            topologies[member.name] = topology
+            // Known, out of handshake, and with a live cluster-bus link (a node whose bus port
+            // cannot be reached can still be known through its own outgoing MEET).
+            let connected = Set(topology.nodes.filter {
+                !$0.isHandshake && !$0.flags.contains(.noAddress) && !$0.isFailed && !$0.isPossiblyFailed
+                    && ($0.isMyself || $0.linkState == .connected)
+            }.map(\.id))
+            let missing = expected.subtracting(connected)
+            if !missing.isEmpty {
+                let names = members.filter { nodeIds[$0.name].map(missing.contains) ?? false }.map(\.name)
+                lagging.append("\(member.name) has no cluster-bus link to \(names.joined(separator: ", "))")
             }
+        }
+        if !lagging.isEmpty {
             return .notYet(lagging.sorted().joined(separator: "; ") +
                            " (check that the cluster bus port, 10000 above the Redis port, is reachable)")
         }
+        let stale = Self.staleSlotViews(members: members, topologies: topologies)
+        if stale.isEmpty { return .done(()) }
+        for (owner, viewer) in stale where nudges.shouldNudge(owner.name + ">" + viewer.name) {
+            _ = try? await pool.send(owner.endpoint,
+                                     RedisCommand("CLUSTER", "MEET", viewer.host, String(viewer.port)))
+        }
+        let viewers = Set(stale.map(\.viewer.name)).sorted()
+        return .notYet("slot maps not yet known to \(viewers.joined(separator: ", "))")
+    }
+
+    /// Pairs (slot owner, node) where the node's view of the owner's slots differs from the owner's own.
+    static func staleSlotViews(members: [LayoutCandidate], topologies: [String: ClusterTopology])
+        -> [(owner: LayoutCandidate, viewer: LayoutCandidate)] {
+        var stale: [(owner: LayoutCandidate, viewer: LayoutCandidate)] = []
+        for owner in members {
+            guard let own = topologies[owner.name]?.myself, !own.slots.isEmpty else { continue }
+            for viewer in members where viewer.name != owner.name {
+                guard let view = topologies[viewer.name] else { continue }
+                if view.node(id: own.id)?.slots != own.slots { stale.append((owner, viewer)) }
+            }
+        }
+        return stale
     }
 
     private func topology(of member: LayoutCandidate, pool: NodeConnectionPool) async throws -> ClusterTopology {
@@ -263,6 +347,18 @@ public struct ClusterInitializer: Sendable {
 
     private func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// When each (owner, viewer) pair was last nudged, so a slow node is not flooded with MEETs.
+private final class NudgeLog {
+    private var last: [String: ContinuousClock.Instant] = [:]
+
+    func shouldNudge(_ pair: String) -> Bool {
+        let now = ContinuousClock.now
+        if let previous = last[pair], now - previous < .milliseconds(300) { return false }
+        last[pair] = now
+        return true
     }
 }
 

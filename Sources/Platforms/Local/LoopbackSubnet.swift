@@ -26,24 +26,24 @@ public struct LoopbackSubnet: Sendable, Equatable, Codable, CustomStringConverti
 /// tests running in parallel) never share addresses.
 enum LoopbackSubnetAllocator {
     /// Claims live here as directories; `mkdir` is atomic, so two processes cannot claim one subnet.
-    static var claimRoot: String {
+    static var defaultClaimRoot: String {
         ProcessInfo.processInfo.environment["REDISCTL_SUBNET_CLAIMS"] ?? NSTemporaryDirectory() + "redisctl-subnets"
     }
 
     /// First free subnet from `start` on (127.0.1.0/24 by default), claimed for `owner` (a state path).
-    static func claim(owner: String, start: LoopbackSubnet) throws -> LoopbackSubnet {
+    static func claim(owner: String, start: LoopbackSubnet, claimRoot: String = defaultClaimRoot) throws -> LoopbackSubnet {
         try FileManager.default.createDirectory(atPath: claimRoot, withIntermediateDirectories: true)
         var candidate = start
         for _ in 0..<(250 * 256) {
-            if tryClaim(candidate, owner: owner) { return candidate }
+            if tryClaim(candidate, owner: owner, claimRoot: claimRoot) { return candidate }
             candidate = next(after: candidate)
         }
         throw GeneralFailure(.cannotRun, "no free loopback /24 left for a local cluster (claims in \(claimRoot))")
     }
 
     /// Gives the subnet back (on destroy with --delete-data).
-    static func release(_ subnet: LoopbackSubnet, owner: String) {
-        let path = claimPath(subnet)
+    static func release(_ subnet: LoopbackSubnet, owner: String, claimRoot: String = defaultClaimRoot) {
+        let path = claimPath(subnet, claimRoot: claimRoot)
         if claimOwner(path) == owner { try? FileManager.default.removeItem(atPath: path) }
     }
 
@@ -57,7 +57,7 @@ enum LoopbackSubnetAllocator {
         return LoopbackSubnet(second: second, third: third)
     }
 
-    private static func claimPath(_ subnet: LoopbackSubnet) -> String {
+    private static func claimPath(_ subnet: LoopbackSubnet, claimRoot: String) -> String {
         "\(claimRoot)/127.\(subnet.second).\(subnet.third)"
     }
 
@@ -65,10 +65,10 @@ enum LoopbackSubnetAllocator {
         try? String(contentsOfFile: path + "/owner", encoding: .utf8)
     }
 
-    private static func tryClaim(_ subnet: LoopbackSubnet, owner: String) -> Bool {
+    private static func tryClaim(_ subnet: LoopbackSubnet, owner: String, claimRoot: String) -> Bool {
         // 127.0.0.0/24 holds 127.0.0.1, where other software lives.
         if subnet.second == 0 && subnet.third == 0 { return false }
-        let path = claimPath(subnet)
+        let path = claimPath(subnet, claimRoot: claimRoot)
         if mkdir(path, 0o755) != 0 {
             // Claimed before: reclaim only when its owner's state is gone (a cluster deleted by hand).
             // Our own earlier claim (state removed by hand, then deployed again) is ours to reuse.
