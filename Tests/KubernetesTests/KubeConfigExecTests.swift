@@ -166,4 +166,17 @@ import Testing
         #expect(message.hasPrefix("test: user 'u': exec plugin '\(directory.file("plugin.sh"))' did not answer within"))
         #expect(ContinuousClock.now - started < .seconds(10))
     }
+
+    @Test func pluginLeavingAChildOnItsStdoutIsBoundedToo() async throws {
+        // The background sleep keeps stdout open after the plugin exits; it ends on its own.
+        try directory.writeScript("plugin.sh", "sleep 3 &\necho '{}'")
+        let config = ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: directory.file("plugin.sh"), origin: "test: user 'u'")
+        let server = try #require(URL(string: "https://k8s.example.com"))
+        let started = ContinuousClock.now
+        let message = await kubeConfigErrorMessage {
+            _ = try await ExecCredentialPlugin.run(config, environment: environment, clusterServer: server, timeout: .milliseconds(300))
+        }
+        #expect(message.contains("did not answer within"))
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
 }

@@ -52,19 +52,21 @@ enum ExecCredentialPlugin {
             throw failure(config, "exec plugin '\(executable)' could not be started (\(error.localizedDescription))", hint: config.installHint)
         }
         // Both pipes are drained while the plugin runs, so a chatty plugin cannot block on a full pipe.
-        let stdout = Task { await readToEnd(output.fileHandleForReading) }
-        let stderr = Task { await readToEnd(errors.fileHandleForReading) }
+        let stdout = PipeReader(output.fileHandleForReading)
+        let stderr = PipeReader(errors.fileHandleForReading)
 
+        // Waits for the exit and for both pipes to close: a background child the plugin left
+        // holding its stdout must not hang redisctl past the bound either.
         let deadline = Deadline.after(timeout)
-        while process.isRunning {
+        while process.isRunning || stdout.result == nil || stderr.result == nil {
             if deadline.hasPassed {
-                kill(process.processIdentifier, SIGKILL)
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
                 throw failure(config, "exec plugin '\(config.command)' did not answer within \(timeout)", hint: config.installHint)
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        let outputData = await stdout.value
-        let errorText = oneLine(String(decoding: await stderr.value, as: UTF8.self))
+        let outputData = stdout.result ?? Data()
+        let errorText = oneLine(String(decoding: stderr.result ?? Data(), as: UTF8.self))
 
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             let how = process.terminationReason == .exit
@@ -185,13 +187,24 @@ enum ExecCredentialPlugin {
         // A plugin can print pages of stderr; the message stays one readable line.
         return joined.count > 2000 ? String(joined.prefix(2000)) + "…" : joined
     }
+}
 
-    /// Reads on a Dispatch thread: a blocking read must not hold one of Swift concurrency's few threads.
-    private static func readToEnd(_ handle: FileHandle) async -> Data {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: handle.readDataToEndOfFile())
-            }
+/// Reads a pipe to its end on a thread of its own. Not on Swift concurrency's threads nor Dispatch's
+/// global queue: both have about one thread per core, and Foundation's `Process` needs Dispatch to
+/// notice the plugin's exit, so blocked readers there would delay it.
+private final class PipeReader: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+
+    init(_ handle: FileHandle) {
+        let thread = Thread { [self] in
+            let all = handle.readDataToEndOfFile()
+            lock.withLock { data = all }
         }
+        thread.name = "exec plugin pipe reader"
+        thread.start()
     }
+
+    /// Everything read, once the writing end has closed; nil before that.
+    var result: Data? { lock.withLock { data } }
 }
