@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Shared vocabulary: failure categories (exit codes), deadlines and polling, progress.
@@ -44,6 +46,21 @@ let package = Package(
             dependencies: ["Spec", "RedisCtlCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        // Kubernetes API access: kubeconfig, REST client, server-side apply, watch, port-forward.
+        .target(
+            name: "Kubernetes",
+            dependencies: [
+                "RedisCtlCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Where the nodes live: the Platform protocol and its local (redis-server processes) implementation.
         .target(name: "Platforms", dependencies: ["RedisCtlCore", "Spec", "RESP"], swiftSettings: swiftSettings),
         // The commands' logic, independent of argument parsing.
@@ -60,7 +77,13 @@ let package = Package(
         // Test helpers: real redis-server processes on free loopback addresses.
         .target(
             name: "TestSupport",
-            dependencies: ["RedisCtlCore", "RESP", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "RedisCtlCore", "RESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SpecTests", dependencies: ["Spec"], swiftSettings: swiftSettings),
@@ -76,6 +99,7 @@ let package = Package(
             name: "ManifestsTests", dependencies: ["Manifests", "Spec"], exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "KubernetesTests", dependencies: ["Kubernetes", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PlatformsTests", dependencies: ["Platforms", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisCtlKitTests", dependencies: ["RedisCtlKit", "TestSupport"], swiftSettings: swiftSettings),
     ]
