@@ -102,3 +102,15 @@ struct KubernetesClientErrorTests {
         }
     }
 }
+
+@Suite("KubernetesClient addressing")
+struct KubernetesClientAddressingTests {
+    @Test("with a TLS server name, requests are addressed to that name and still reach the server")
+    func tlsServerNameRoutesToServer() async throws {
+        try await withClient(configure: { $0.tlsServerName = "kubernetes.default.svc" }) { _, client in
+            try await client.apply(configMapPath("routed"), body: configMapYAML("routed"))
+            let routed = try await client.get(configMapPath("routed"))
+            #expect(routed?["metadata"]["name"].string == "routed")
+        }
+    }
+}

@@ -10,10 +10,26 @@ import NIOHTTP1
 public final class KubernetesClient: Sendable {
     public let configuration: KubernetesClientConfiguration
     let httpClient: HTTPClient
+    /// Scheme, host and port requests go to, without a trailing slash.
+    private let requestBase: String
 
     public init(configuration: KubernetesClientConfiguration) {
         self.configuration = configuration
         var httpConfiguration = HTTPClient.Configuration()
+        var base = configuration.server.absoluteString
+        // `tls-server-name`: address requests to that name, so SNI and certificate checks use it, and
+        // resolve the name to the server's real host.
+        if let serverName = configuration.tlsServerName, !serverName.isEmpty,
+           var components = URLComponents(url: configuration.server, resolvingAgainstBaseURL: false),
+           let host = components.host, host != serverName {
+            components.host = serverName
+            if let rewritten = components.string {
+                base = rewritten
+                httpConfiguration.dnsOverride = [serverName: host]
+            }
+        }
+        while base.hasSuffix("/") { base.removeLast() }
+        requestBase = base
         httpConfiguration.tlsConfiguration = configuration.tlsConfiguration
         httpConfiguration.redirectConfiguration = .disallow
         // No read timeout: a watch may be silent for minutes. Each call has its own deadline instead.
@@ -186,9 +202,7 @@ public final class KubernetesClient: Sendable {
     private func buildRequest(
         _ method: HTTPMethod, _ path: String, query: [(String, String)], contentType: String?, body: Data?
     ) async throws -> HTTPClientRequest {
-        var base = configuration.server.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
-        var url = base + (path.hasPrefix("/") ? path : "/" + path)
+        var url = requestBase + (path.hasPrefix("/") ? path : "/" + path)
         if !query.isEmpty { url += "?" + queryString(query) }
         var request = HTTPClientRequest(url: url)
         request.method = method
