@@ -123,7 +123,8 @@ struct FakeAPIRouter: Sendable {
             }
             let existed = store.get(target.resource, namespace: namespace, name: target.name ?? "") != nil
             let applied = try store.apply(target.resource, namespace: namespace, name: target.name ?? "",
-                                          object: try body(request), manager: manager, dryRun: dryRun)
+                                          object: try body(request), manager: manager,
+                                          force: request.query["force"] == "true", dryRun: dryRun)
             return .ok(applied, status: existed ? 200 : 201)
         default:
             let options = (try? JSONValue(data: request.body)) ?? .null

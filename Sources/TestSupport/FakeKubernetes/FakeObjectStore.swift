@@ -85,27 +85,71 @@ public final class FakeObjectStore: @unchecked Sendable {
         }
     }
 
-    /// Server-side apply: create, or merge the applied fields over the stored object. An apply that
-    /// changes nothing leaves the object and its resourceVersion as they were.
+    /// Server-side apply: create, or merge the applied fields over the stored object. Fields this
+    /// manager applied before and no longer applies are removed (unless another manager owns them);
+    /// changing a field another manager owns is a 409 Conflict unless `force`. An apply that changes
+    /// nothing leaves the object and its resourceVersion as they were.
     func apply(
-        _ resource: FakeResourceType, namespace: String, name: String, object: JSONValue, manager: String, dryRun: Bool
+        _ resource: FakeResourceType, namespace: String, name: String, object: JSONValue, manager: String, force: Bool,
+        dryRun: Bool
     ) throws -> JSONValue {
         try lock.withLock { () throws -> JSONValue in
             _ = try validate(resource, namespace: namespace, urlName: name, object: object)
             let key = Key(resource: resource, namespace: namespace, name: name)
             let applied = stripServerFields(resource, object)
+            let appliedPaths = FieldOwnership.leafPaths(of: applied)
             guard let existing = objects[key] else {
-                let created = initialise(resource, namespace: namespace, object: applied, manager: manager, operation: "Apply")
+                var created = initialise(resource, namespace: namespace, object: applied, manager: nil, operation: "Apply")
+                created["metadata"]["managedFields"] = [managedFieldsEntry(manager, resource: resource, operation: "Apply", paths: appliedPaths)]
                 if dryRun { return stamped(created, revision: revision) }
                 return record("ADDED", key, created)
             }
-            var merged = existing.merging(applied)
-            merged = withManager(merged, manager: manager, resource: resource)
+            var entries = existing["metadata"]["managedFields"].array ?? []
+            let isMine = { (entry: JSONValue) in entry["manager"].string == manager && entry["operation"].string == "Apply" }
+            var conflicts: [String] = []
+            for index in entries.indices where !isMine(entries[index]) {
+                var owned = FieldOwnership.paths(fromFieldsV1: entries[index]["fieldsV1"])
+                let contested = appliedPaths.intersection(owned).filter {
+                    FieldOwnership.value(at: $0, in: existing) != FieldOwnership.value(at: $0, in: applied)
+                }
+                guard !contested.isEmpty else { continue }
+                if force {
+                    owned.subtract(contested)
+                    entries[index]["fieldsV1"] = FieldOwnership.fieldsV1(owned)
+                } else {
+                    let other = entries[index]["manager"].string ?? ""
+                    conflicts += contested.map { "conflict with \"\(other)\": \(FieldOwnership.describe($0))" }.sorted()
+                }
+            }
+            if !conflicts.isEmpty {
+                throw FakeAPIFailure(
+                    code: 409, reason: "Conflict",
+                    message: "Apply failed with \(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s"): \(conflicts.joined(separator: ", "))"
+                )
+            }
+            entries.removeAll { !isMine($0) && FieldOwnership.paths(fromFieldsV1: $0["fieldsV1"]).isEmpty && $0["operation"].string == "Apply" }
+            let ownedByOthers = entries.filter { !isMine($0) }.reduce(into: Set<FieldOwnership.Path>()) {
+                $0.formUnion(FieldOwnership.paths(fromFieldsV1: $1["fieldsV1"]))
+            }
+            let previouslyMine = entries.first(where: isMine).map { FieldOwnership.paths(fromFieldsV1: $0["fieldsV1"]) } ?? []
+            var merged = existing
+            let stillSet = appliedPaths.union(ownedByOthers)
+            for path in previouslyMine where !stillSet.contains(where: { FieldOwnership.overlaps($0, path) }) {
+                merged = FieldOwnership.removing(path, from: merged)
+            }
+            merged = merged.merging(applied)
+            let mine = managedFieldsEntry(manager, resource: resource, operation: "Apply", paths: appliedPaths)
+            if let index = entries.firstIndex(where: isMine) {
+                // Keep the old entry (and its time) when ownership is unchanged, so a no-op stays a no-op.
+                if entries[index]["fieldsV1"] != mine["fieldsV1"] { entries[index] = mine }
+            } else {
+                entries.append(mine)
+            }
+            merged["metadata"]["managedFields"] = .array(entries)
             if merged == existing { return existing }
             if contentChanged(existing, merged) {
                 merged["metadata"]["generation"] = .integer((existing["metadata"]["generation"].int ?? 0) + 1)
             }
-            merged = withManager(merged, manager: manager, resource: resource, touch: true)
             if dryRun { return merged }
             return record("MODIFIED", key, merged)
         }
@@ -293,29 +337,16 @@ public final class FakeObjectStore: @unchecked Sendable {
         object["metadata"]["creationTimestamp"] = .string(Self.timestamp())
         object["metadata"]["generation"] = 1
         if let manager {
-            object["metadata"]["managedFields"] = [managedFieldsEntry(manager, resource: resource, operation: operation)]
+            let paths = FieldOwnership.leafPaths(of: object)
+            object["metadata"]["managedFields"] = [managedFieldsEntry(manager, resource: resource, operation: operation, paths: paths)]
         }
         return object
     }
 
-    /// Adds an Apply entry for `manager` when it has none; `touch` refreshes its time (on a real change).
-    private func withManager(_ object: JSONValue, manager: String, resource: FakeResourceType, touch: Bool = false) -> JSONValue {
-        var object = object
-        var entries = object["metadata"]["managedFields"].array ?? []
-        let entry = managedFieldsEntry(manager, resource: resource, operation: "Apply")
-        if let index = entries.firstIndex(where: { $0["manager"].string == manager && $0["operation"].string == "Apply" }) {
-            if touch { entries[index] = entry }
-        } else {
-            entries.append(entry)
-        }
-        object["metadata"]["managedFields"] = .array(entries)
-        return object
-    }
-
-    private func managedFieldsEntry(_ manager: String, resource: FakeResourceType, operation: String) -> JSONValue {
+    private func managedFieldsEntry(_ manager: String, resource: FakeResourceType, operation: String, paths: Set<FieldOwnership.Path>) -> JSONValue {
         [
             "manager": .string(manager), "operation": .string(operation), "apiVersion": .string(resource.groupVersion),
-            "time": .string(Self.timestamp()), "fieldsType": "FieldsV1",
+            "time": .string(Self.timestamp()), "fieldsType": "FieldsV1", "fieldsV1": FieldOwnership.fieldsV1(paths),
         ]
     }
 
