@@ -102,3 +102,28 @@ struct KubernetesClientWatchTests {
         }
     }
 }
+
+@Suite("KubernetesClient watch cancellation")
+struct KubernetesClientWatchCancellationTests {
+    @Test("cancelling the consuming task ends the stream and closes the server-side watch")
+    func cancellationEndsWatch() async throws {
+        try await withClient { server, client in
+            let consumer = Task {
+                var seen = 0
+                for try await event in client.watch(configMapsPath, resourceVersion: String(server.currentResourceVersion))
+                where event.type != "BOOKMARK" {
+                    seen += 1
+                }
+                return seen
+            }
+            try await poll("the watch to open", until: .after(.seconds(5))) {
+                server.store.watcherCount == 1 ? .done(()) : .notYet("\(server.store.watcherCount) watchers")
+            }
+            consumer.cancel()
+            _ = try await consumer.value
+            try await poll("the server to drop the watch", until: .after(.seconds(5))) {
+                server.store.watcherCount == 0 ? .done(()) : .notYet("\(server.store.watcherCount) watchers")
+            }
+        }
+    }
+}

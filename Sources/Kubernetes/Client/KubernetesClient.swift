@@ -174,7 +174,9 @@ public final class KubernetesClient: Sendable {
             } catch {
                 if Task.isCancelled { throw CancellationError() }
                 let delay = policy.backoff(afterAttempt: attempt)
-                guard mayRetry, started.duration(to: .now) + delay <= policy.maxTotalTime else {
+                // After shutdown() nothing will ever get through: do not wait out the retry budget.
+                let isShutDown = (error as? HTTPClientError) == .alreadyShutdown
+                guard mayRetry, !isShutDown, started.duration(to: .now) + delay <= policy.maxTotalTime else {
                     throw KubernetesAPIError.unreachable(configuration.server, error)
                 }
                 try await Task.sleep(for: delay)

@@ -50,6 +50,9 @@ public final class FakeObjectStore: @unchecked Sendable {
 
     public var currentRevision: Int { lock.withLock { revision } }
 
+    /// Open watches and subscriptions: lets tests check that a cancelled watch let go of its stream.
+    public var watcherCount: Int { lock.withLock { watchers.count } }
+
     // MARK: Reads
 
     public func get(_ resource: FakeResourceType, namespace: String, name: String) -> JSONValue? {
@@ -230,6 +233,8 @@ public final class FakeObjectStore: @unchecked Sendable {
     }
 
     /// Every later change of `resource` (any namespace), for in-process controllers such as a kubelet.
+    /// `deliver` runs with the store locked: it must not call the store itself; hand the work to a
+    /// task or queue instead.
     public func subscribe(_ resource: FakeResourceType, deliver: @escaping @Sendable (FakeStoreEvent) -> Void) -> UUID {
         lock.withLock {
             let id = UUID()
