@@ -131,3 +131,33 @@ struct KubernetesClientApplyTests {
         }
     }
 }
+
+@Suite("KubernetesClient manifests")
+struct KubernetesClientManifestTests {
+    @Test("YAML scalars keep their types; date-like and quoted values stay strings")
+    func yamlTypes() async throws {
+        try await withClient { _, client in
+            let yaml = """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: redis
+                  annotations:
+                    deployed-on: 2024-01-01
+                    port-text: "6379"
+                spec:
+                  clusterIP: None
+                  publishNotReadyAddresses: true
+                  ports:
+                    - name: redis
+                      port: 6379
+                """
+            let service = try await client.apply("/api/v1/namespaces/\(testNamespace)/services/redis", body: yaml)
+            #expect(service["metadata"]["annotations"]["deployed-on"] == .string("2024-01-01"))
+            #expect(service["metadata"]["annotations"]["port-text"] == .string("6379"))
+            #expect(service["spec"]["publishNotReadyAddresses"] == .bool(true))
+            #expect(service["spec"]["ports"][0]["port"] == .integer(6379))
+            #expect(service["spec"]["clusterIP"] == .string("None"))
+        }
+    }
+}
