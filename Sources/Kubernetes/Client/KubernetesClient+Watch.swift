@@ -12,9 +12,13 @@ extension KubernetesClient {
         _ collectionPath: String, labelSelector: String? = nil, resourceVersion: String?
     ) -> AsyncThrowingStream<WatchEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self)
+        // A client of its own: shutting it down when the watch ends closes the long-lived
+        // connection for sure; a cancelled streaming response alone may leave it open.
+        let streamClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         let task = Task {
             do {
-                try await runWatch(collectionPath, labelSelector: labelSelector, from: resourceVersion, into: continuation)
+                try await runWatch(collectionPath, labelSelector: labelSelector, from: resourceVersion,
+                                   using: streamClient, into: continuation)
                 continuation.finish()
             } catch {
                 if Task.isCancelled || error is CancellationError {
@@ -23,6 +27,7 @@ extension KubernetesClient {
                     continuation.finish(throwing: error)
                 }
             }
+            try? await streamClient.shutdown()
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
@@ -54,7 +59,7 @@ extension KubernetesClient {
     }
 
     private func runWatch(
-        _ path: String, labelSelector: String?, from resourceVersion: String?,
+        _ path: String, labelSelector: String?, from resourceVersion: String?, using streamClient: HTTPClient,
         into continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     ) async throws {
         var known = KnownObjects()
@@ -65,7 +70,8 @@ extension KubernetesClient {
             version = try await resynchronise(path, labelSelector: labelSelector, known: &known, into: continuation)
         }
         while !Task.isCancelled {
-            switch try await watchOnce(path, labelSelector: labelSelector, version: &version, known: &known, into: continuation) {
+            switch try await watchOnce(path, labelSelector: labelSelector, version: &version, known: &known,
+                                       using: streamClient, into: continuation) {
             case .gone:
                 version = try await resynchronise(path, labelSelector: labelSelector, known: &known, into: continuation)
             case .ended:
@@ -108,14 +114,15 @@ extension KubernetesClient {
 
     private func watchOnce(
         _ path: String, labelSelector: String?, version: inout String, known: inout KnownObjects,
-        into continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
+        using streamClient: HTTPClient, into continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     ) async throws -> WatchOutcome {
         let serverTimeoutSeconds = 300
         var query = [("watch", "1"), ("allowWatchBookmarks", "true"), ("resourceVersion", version),
                      ("timeoutSeconds", String(serverTimeoutSeconds))]
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
         let response = try await execute(
-            .GET, path, query: query, contentType: nil, body: nil, timeout: .seconds(serverTimeoutSeconds + 30)
+            .GET, path, query: query, contentType: nil, body: nil, timeout: .seconds(serverTimeoutSeconds + 30),
+            using: streamClient
         )
         let status = Int(response.status.code)
         if status == 410 { return .gone }

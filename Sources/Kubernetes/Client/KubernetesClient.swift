@@ -10,6 +10,8 @@ import NIOHTTP1
 public final class KubernetesClient: Sendable {
     public let configuration: KubernetesClientConfiguration
     let httpClient: HTTPClient
+    /// The connection settings, kept so each watch can have a client of its own (see `watch`).
+    let httpConfiguration: HTTPClient.Configuration
     /// Scheme, host and port requests go to, without a trailing slash.
     private let requestBase: String
 
@@ -34,6 +36,7 @@ public final class KubernetesClient: Sendable {
         httpConfiguration.redirectConfiguration = .disallow
         // No read timeout: a watch may be silent for minutes. Each call has its own deadline instead.
         httpConfiguration.timeout = .init(connect: timeAmount(configuration.connectTimeout), read: nil)
+        self.httpConfiguration = httpConfiguration
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 
@@ -158,8 +161,9 @@ public final class KubernetesClient: Sendable {
     /// `onUnauthorized`. Returns the last answer's head with its body still to be read.
     func execute(
         _ method: HTTPMethod, _ path: String, query: [(String, String)], contentType: String?, body: Data?,
-        timeout: Duration
+        timeout: Duration, using client: HTTPClient? = nil
     ) async throws -> HTTPClientResponse {
+        let httpClient = client ?? self.httpClient
         let policy = configuration.retryPolicy
         let started = ContinuousClock.now
         var attempt = 0
