@@ -62,11 +62,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Where the nodes live: the Platform protocol and its local (redis-server processes) implementation.
-        .target(name: "Platforms", dependencies: ["RedisCtlCore", "Spec", "RESP"], swiftSettings: swiftSettings),
+        .target(
+            name: "Platforms",
+            dependencies: ["RedisCtlCore", "Spec", "RESP", "Manifests", "Kubernetes"],
+            swiftSettings: swiftSettings
+        ),
         // The commands' logic, independent of argument parsing.
         .target(
             name: "RedisCtlKit",
-            dependencies: ["RedisCtlCore", "Spec", "RESP", "ClusterOps", "Manifests", "Platforms"],
+            dependencies: ["RedisCtlCore", "Spec", "RESP", "ClusterOps", "Manifests", "Platforms", "Kubernetes"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -100,7 +104,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "KubernetesTests", dependencies: ["Kubernetes", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "PlatformsTests", dependencies: ["Platforms", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RedisCtlKitTests", dependencies: ["RedisCtlKit", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PlatformsTests",
+            dependencies: ["Platforms", "TestSupport", "Kubernetes", "Manifests", "Spec", "RedisCtlCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RedisCtlKitTests",
+            dependencies: ["RedisCtlKit", "TestSupport", "RESP", "RedisCtlCore"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

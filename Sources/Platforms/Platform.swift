@@ -83,4 +83,10 @@ public protocol Platform: Sendable {
     func connectionEndpoints() async throws -> ConnectionEndpoints
     /// Removes what `apply` made; data survives unless `deleteData`.
     func destroy(deleteData: Bool, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult
+    /// Releases what the platform holds open (HTTP clients).
+    func shutdown() async
+}
+
+extension Platform {
+    public func shutdown() async {}
 }

@@ -8,14 +8,15 @@ public struct ConnectionCommand: Sendable {
     public init(showPassword: Bool = false) { self.showPassword = showPassword }
 
     public func run(_ context: CommandContext) async throws -> Int32 {
-        let target = try DeploymentTarget.resolve(context)
-        let endpoints = try await target.platform.connectionEndpoints()
-        let password = try await target.password()
-        try context.emit(ConnectionResult(
-            cluster: target.clusterName, endpoints: endpoints,
-            password: showPassword ? password : String(repeating: "*", count: 8),
-            clusterMode: target.deployment.spec.topology == .cluster))
-        return 0
+        try await DeploymentTarget.with(context) { target in
+            let endpoints = try await target.platform.connectionEndpoints()
+            let password = try await target.password()
+            try context.emit(ConnectionResult(
+                cluster: target.clusterName, endpoints: endpoints,
+                password: showPassword ? password : String(repeating: "*", count: 8),
+                clusterMode: target.deployment.spec.topology == .cluster))
+            return 0
+        }
     }
 }
 

@@ -4,15 +4,40 @@ import RedisCtlCore
 
 /// `deploy`: bring the platform to the spec, wait for the pods, form the cluster if needed, verify.
 public struct DeployCommand: Sendable {
-    public var skipInit: Bool
+    /// `--dry-run client` renders only; `--dry-run server` sends everything with `dryRun=All`.
+    public enum DryRun: String, Sendable, CaseIterable {
+        case client, server
+    }
 
-    public init(skipInit: Bool = false) { self.skipInit = skipInit }
+    public var skipInit: Bool
+    public var dryRun: DryRun?
+
+    public init(skipInit: Bool = false, dryRun: DryRun? = nil) {
+        self.skipInit = skipInit
+        self.dryRun = dryRun
+    }
 
     public func run(_ context: CommandContext) async throws -> Int32 {
-        let target = try DeploymentTarget.resolve(context)
+        if dryRun == .client {
+            // Nothing is contacted: the manifests deploy would apply, as `render` prints them.
+            return try await RenderCommand().run(context)
+        }
+        return try await DeploymentTarget.with(context) { target in try await run(target: target, context: context) }
+    }
+
+    func run(target: DeploymentTarget, context: CommandContext) async throws -> Int32 {
         let deadline = context.deadline()
         let progress = context.progress
         let spec = target.deployment.spec
+        if dryRun == .server {
+            guard let kubernetes = target.platform as? KubernetesPlatform else {
+                throw GeneralFailure(.usage, "--dry-run server needs the kubernetes platform; use --dry-run client to see the manifests")
+            }
+            let applied = try await kubernetes.apply(target.deployment, dryRun: true, progress: progress)
+            try context.emit(DeployResult(cluster: target.clusterName, platform: target.platform.kind, applied: applied,
+                                          dryRun: true))
+            return 0
+        }
         progress.step("deploying \(target.clusterName) on the \(target.platform.kind) platform "
                       + "(\(spec.masters) masters x \(1 + spec.replicasPerMaster) nodes)")
         let applied = try await target.platform.apply(target.deployment, deadline: deadline, progress: progress)
@@ -42,10 +67,11 @@ struct DeployResult: CommandResult {
     let applied: ApplyResult
     var initStatus: String?
     var verify: HealthReport?
+    var dryRun = false
 
     var changed: Bool { applied.changedAnything || (initStatus.map { $0 != "already-initialized" } ?? false) }
 
-    enum CodingKeys: String, CodingKey { case cluster, platform, changed, applied, initStatus = "init", verify, healthy }
+    enum CodingKeys: String, CodingKey { case cluster, platform, changed, applied, initStatus = "init", verify, healthy, dryRun }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -56,10 +82,11 @@ struct DeployResult: CommandResult {
         try container.encodeIfPresent(initStatus, forKey: .initStatus)
         try container.encodeIfPresent(verify, forKey: .verify)
         try container.encodeIfPresent(verify?.healthy, forKey: .healthy)
+        if dryRun { try container.encode(true, forKey: .dryRun) }
     }
 
     var text: String {
-        var lines: [String] = []
+        var lines: [String] = dryRun ? ["dry run (server): nothing was stored"] : []
         if applied.changedAnything {
             if !applied.created.isEmpty { lines.append("created: \(applied.created.joined(separator: ", "))") }
             if !applied.updated.isEmpty { lines.append("updated: \(applied.updated.joined(separator: ", "))") }

@@ -1,4 +1,5 @@
 import Foundation
+import Kubernetes
 import Platforms
 import RESP
 import RedisCtlCore
@@ -15,7 +16,8 @@ struct DeploymentTarget: Sendable {
 
     /// Loads the spec (`--config`, else `./redisctl.yaml` when present, else the seed's defaults),
     /// applies `--name`/`--namespace`, and picks the platform.
-    static func resolve(_ context: CommandContext) throws -> DeploymentTarget {
+    /// `needsPlatform: false` (render) never reads a kubeconfig or local state.
+    static func resolve(_ context: CommandContext, needsPlatform: Bool = true) throws -> DeploymentTarget {
         let settings = context.settings
         var deployment: RedisDeployment
         if let path = settings.configPath {
@@ -31,14 +33,14 @@ struct DeploymentTarget: Sendable {
                 .replacingOccurrences(of: "metadata.namespace", with: "--namespace"))
         }
         let platform: any Platform
-        switch settings.platform {
+        switch needsPlatform ? settings.platform : .local {
         case .local:
             let root = settings.stateDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }
                 ?? LocalPlatform.defaultStateRoot(environment: context.environment)
             platform = LocalPlatform(clusterName: deployment.metadata.name, stateRoot: root,
                                      firstSubnet: firstLocalSubnet(context.environment))
         case .kubernetes:
-            platform = UnavailableKubernetesPlatform(clusterName: deployment.metadata.name)
+            platform = try kubernetesPlatform(deployment, settings: settings, environment: context.environment)
         }
         return DeploymentTarget(deployment: deployment, platform: platform, settings: settings,
                                 environment: context.environment)
@@ -95,21 +97,34 @@ struct DeploymentTarget: Sendable {
     }
 }
 
-/// Stands in for the Kubernetes platform until its API client lands: every use says so clearly.
-struct UnavailableKubernetesPlatform: Platform {
-    let kind = "kubernetes"
-    let clusterName: String
-    var dialer: any RedisDialer { TCPDialer() }
-
-    private var failure: GeneralFailure {
-        GeneralFailure(.cannotRun,
-            "the kubernetes platform is not available in this version; use --platform local (or REDISCTL_PLATFORM=local), or --nodes HOST:PORT,...")
+extension DeploymentTarget {
+    /// Resolves the command after `resolve` and releases the platform's connections afterwards.
+    static func with<Result>(_ context: CommandContext, _ body: (DeploymentTarget) async throws -> Result) async throws -> Result {
+        let target = try resolve(context)
+        do {
+            let result = try await body(target)
+            await target.platform.shutdown()
+            return result
+        } catch {
+            await target.platform.shutdown()
+            throw error
+        }
     }
 
-    func apply(_ deployment: RedisDeployment, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult { throw failure }
-    func waitForPods(count: Int, deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint] { throw failure }
-    func pods() async throws -> [PodEndpoint] { throw failure }
-    func password() async throws -> String { throw failure }
-    func connectionEndpoints() async throws -> ConnectionEndpoints { throw failure }
-    func destroy(deleteData: Bool, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult { throw failure }
+    /// The Kubernetes platform from the kubeconfig (or the in-cluster service account).
+    static func kubernetesPlatform(_ deployment: RedisDeployment, settings: GlobalSettings,
+                                   environment: [String: String]) throws -> KubernetesPlatform {
+        let kubeContext = try KubeConfigLoader.resolve(kubeconfigPath: settings.kubeconfig,
+                                                       contextName: settings.kubeContext, environment: environment)
+        let credentials = KubeCredentialProvider(credentials: kubeContext.credentials, environment: environment,
+                                                 clusterServer: kubeContext.server)
+        let tls = kubeContext.server.scheme == "https" ? try makeTLSConfiguration(kubeContext.tls) : nil
+        var configuration = KubernetesClientConfiguration(server: kubeContext.server)
+        configuration.connectTimeout = .seconds(5)
+        configuration.tlsConfiguration = tls
+        configuration.tlsServerName = kubeContext.tls.serverName
+        configuration.authorization = { try await credentials.authorizationHeader() }
+        configuration.onUnauthorized = { await credentials.invalidate() }
+        return KubernetesPlatform(deployment: deployment, client: KubernetesClient(configuration: configuration))
+    }
 }

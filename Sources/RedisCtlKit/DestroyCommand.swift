@@ -7,14 +7,15 @@ public struct DestroyCommand: Sendable {
     public init(deleteData: Bool = false) { self.deleteData = deleteData }
 
     public func run(_ context: CommandContext) async throws -> Int32 {
-        let target = try DeploymentTarget.resolve(context)
-        if deleteData {
-            try context.confirm("delete cluster \(target.clusterName) and ALL its data on the \(target.platform.kind) platform?")
+        try await DeploymentTarget.with(context) { target in
+            if deleteData {
+                try context.confirm("delete cluster \(target.clusterName) and ALL its data on the \(target.platform.kind) platform?")
+            }
+            let result = try await target.platform.destroy(deleteData: deleteData, deadline: context.deadline(),
+                                                           progress: context.progress)
+            try context.emit(DestroyResult(cluster: target.clusterName, removed: result.deleted, dataDeleted: deleteData))
+            return 0
         }
-        let result = try await target.platform.destroy(deleteData: deleteData, deadline: context.deadline(),
-                                                       progress: context.progress)
-        try context.emit(DestroyResult(cluster: target.clusterName, removed: result.deleted, dataDeleted: deleteData))
-        return 0
     }
 }
 

@@ -15,10 +15,11 @@ public struct InitClusterCommand: Sendable {
     }
 
     public func run(_ context: CommandContext) async throws -> Int32 {
-        let target = try DeploymentTarget.resolve(context)
-        let outcome = try await run(target: target, context: context, deadline: context.deadline())
-        try context.emit(InitClusterResult(cluster: target.clusterName, outcome: outcome))
-        return 0
+        try await DeploymentTarget.with(context) { target in
+            let outcome = try await run(target: target, context: context, deadline: context.deadline())
+            try context.emit(InitClusterResult(cluster: target.clusterName, outcome: outcome))
+            return 0
+        }
     }
 
     func run(target: DeploymentTarget, context: CommandContext, deadline: Deadline) async throws -> InitClusterOutcome {

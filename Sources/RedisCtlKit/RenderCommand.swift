@@ -22,7 +22,7 @@ public struct RenderCommand: Sendable {
     }
 
     public func run(_ context: CommandContext) async throws -> Int32 {
-        let target = try DeploymentTarget.resolve(context)
+        let target = try DeploymentTarget.resolve(context, needsPlatform: false)
         let text: String
         var files: [String] = []
         switch format {

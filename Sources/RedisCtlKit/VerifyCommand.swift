@@ -10,10 +10,11 @@ public struct VerifyCommand: Sendable {
     public init(writeTest: Bool = false) { self.writeTest = writeTest }
 
     public func run(_ context: CommandContext) async throws -> Int32 {
-        let target = try DeploymentTarget.resolve(context)
-        let report = try await report(target: target, nodes: try await target.nodes())
-        try context.emit(VerifyResult(report: report))
-        return report.healthy ? 0 : 1
+        try await DeploymentTarget.with(context) { target in
+            let report = try await report(target: target, nodes: try await target.nodes())
+            try context.emit(VerifyResult(report: report))
+            return report.healthy ? 0 : 1
+        }
     }
 
     func report(target: DeploymentTarget, nodes: [PodEndpoint]) async throws -> HealthReport {

@@ -180,7 +180,11 @@ public final class KubernetesClient: Sendable {
                 let delay = policy.backoff(afterAttempt: attempt)
                 // After shutdown() nothing will ever get through: do not wait out the retry budget.
                 let isShutDown = (error as? HTTPClientError) == .alreadyShutdown
-                guard mayRetry, !isShutDown, started.duration(to: .now) + delay <= policy.maxTotalTime else {
+                // The HTTP client already kept trying to connect for the whole connect timeout:
+                // an API server that is not there is reported now, not after the retry budget.
+                let neverConnected = (error as? HTTPClientError) == .connectTimeout || Self.isConnectionRefused(error)
+                guard mayRetry, !isShutDown, !neverConnected,
+                      started.duration(to: .now) + delay <= policy.maxTotalTime else {
                     throw KubernetesAPIError.unreachable(configuration.server, error)
                 }
                 try await Task.sleep(for: delay)
@@ -203,6 +207,12 @@ public final class KubernetesClient: Sendable {
             }
             return response
         }
+    }
+
+    /// Nothing listens at the address: retrying only delays the answer.
+    static func isConnectionRefused(_ error: any Error) -> Bool {
+        if let io = error as? IOError { return io.errnoCode == ECONNREFUSED }
+        return String(describing: error).contains("errno: \(ECONNREFUSED))")
     }
 
     private func buildRequest(

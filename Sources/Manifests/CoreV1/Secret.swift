@@ -8,11 +8,15 @@ extension CoreV1 {
         public var kind = "Secret"
         public var metadata: ObjectMeta
         public var type: String?
+        /// Base64 values, as the API server stores them (what `deploy` sends when it creates one).
+        public var data: SortedMap<String>?
         public var stringData: SortedMap<String>?
 
-        public init(metadata: ObjectMeta, type: String? = nil, stringData: SortedMap<String>? = nil) {
+        public init(metadata: ObjectMeta, type: String? = nil, data: SortedMap<String>? = nil,
+                    stringData: SortedMap<String>? = nil) {
             self.metadata = metadata
             self.type = type
+            self.data = data
             self.stringData = stringData
         }
     }

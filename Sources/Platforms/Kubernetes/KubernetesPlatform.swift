@@ -1,0 +1,260 @@
+import Foundation
+import Kubernetes
+import Manifests
+import RESP
+import RedisCtlCore
+import Spec
+
+/// A deployment on a real cluster: typed manifests applied with server-side apply, pods found by
+/// label with their IPs, nodes and zones, and the password kept in the auth Secret.
+public struct KubernetesPlatform: Platform {
+    public let kind = "kubernetes"
+    public let deployment: RedisDeployment
+    public let client: KubernetesClient
+    public let dialer: any RedisDialer
+    let names: ManifestNames
+
+    public static let redisPort = 6379
+    /// The field manager every apply uses, so a second deploy owns exactly what the first did.
+    public static let fieldManager = "redisctl"
+
+    public init(deployment: RedisDeployment, client: KubernetesClient, dialer: any RedisDialer = TCPDialer()) {
+        self.deployment = deployment
+        self.client = client
+        self.dialer = dialer
+        self.names = ManifestNames(deployment)
+    }
+
+    public var clusterName: String { deployment.metadata.name }
+    var namespace: String { deployment.metadata.namespace }
+
+    /// The label selector of the Redis pods (the StatefulSet's own selector).
+    var podSelector: String {
+        "\(ManifestLabels.nameKey)=redis,\(ManifestLabels.instanceKey)=\(clusterName),\(ManifestLabels.componentKey)=redis"
+    }
+
+    // MARK: Apply
+
+    public func apply(_ deployment: RedisDeployment, deadline: Deadline,
+                      progress: any ProgressReporter) async throws -> ApplyResult {
+        try await apply(deployment, dryRun: false, progress: progress)
+    }
+
+    /// Applies every object in dependency order (the manifest set's file order). `dryRun` sends
+    /// everything with `dryRun=All`: the server validates and answers, nothing is stored.
+    public func apply(_ deployment: RedisDeployment, dryRun: Bool, progress: any ProgressReporter) async throws -> ApplyResult {
+        let groups = try ManifestSet.build(from: deployment, options: RenderOptions())
+        let available = try await client.discoverGroupVersions()
+        var skippedGroups = Set<String>()
+        var result = ApplyResult()
+        for object in groups.allObjects {
+            let resource = type(of: object).resource
+            guard available.contains(resource.apiVersion) else {
+                if skippedGroups.insert(resource.apiVersion).inserted {
+                    progress.warning("the cluster does not serve \(resource.apiVersion) (is the Prometheus Operator installed?); "
+                                     + "skipping its objects, the rest is applied")
+                }
+                continue
+            }
+            let path = object.objectPath
+            if object.metadata.annotations?["redisctl.io/create-only"] == "true" {
+                try await createIfAbsent(object, path: path, dryRun: dryRun, progress: progress, into: &result)
+                continue
+            }
+            let before = try await client.get(path)
+            let body = try YAMLRenderer.render(object)
+            let after = try await client.apply(path, body: body, fieldManager: Self.fieldManager, dryRun: dryRun)
+            let name = object.displayName
+            switch before {
+            case nil:
+                result.created.append(name)
+                progress.detail("created \(name)")
+            case let previous? where previous["metadata"]["resourceVersion"] != after["metadata"]["resourceVersion"]:
+                result.updated.append(name)
+                progress.step("updated \(name)")
+            default:
+                result.unchanged.append(name)
+            }
+        }
+        return result
+    }
+
+    /// Secrets are created once and never overwritten: the auth Secret gets a generated password,
+    /// the others are left for the operator (or their controller) to fill.
+    private func createIfAbsent(_ object: any KubernetesObject, path: String, dryRun: Bool,
+                                progress: any ProgressReporter, into result: inout ApplyResult) async throws {
+        if try await client.get(path) != nil {
+            result.unchanged.append(object.displayName)
+            return
+        }
+        var toCreate = object
+        if var secret = object as? CoreV1.Secret, secret.metadata.name == deployment.spec.auth.secretName {
+            let password = PasswordGenerator.generate(length: 32)
+            secret.data = ["password": Data(password.utf8).base64EncodedString()]
+            secret.stringData = nil
+            toCreate = secret
+        } else if object is CoreV1.Secret {
+            progress.warning("\(object.displayName) was created empty: fill in \(object.metadata.annotations?["redisctl.io/keys"] ?? "its keys")")
+        }
+        let body = try YAMLRenderer.render(toCreate)
+        do {
+            try await client.create(type(of: object).resource.collectionPath(namespace: object.metadata.namespace),
+                                    body: body, dryRun: dryRun)
+            result.created.append(object.displayName)
+        } catch let error as KubernetesAPIError where error.isAlreadyExists {
+            // Created by someone else between our read and our create: theirs stays.
+            result.unchanged.append(object.displayName)
+        }
+    }
+
+    // MARK: Pods
+
+    public func waitForPods(count: Int, deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint] {
+        let statefulSetPath = AppsV1.StatefulSet.resource.objectPath(name: names.statefulSet, namespace: namespace)
+        let reporter = ReadyCountReporter(progress: progress, total: count)
+        return try await poll("\(count) pods of \(names.statefulSet) to be ready", until: deadline,
+                              initialInterval: .milliseconds(100), maxInterval: .seconds(1)) {
+            guard let statefulSet = try await client.get(statefulSetPath) else {
+                return .notYet("StatefulSet \(namespace)/\(names.statefulSet) does not exist")
+            }
+            let pods = try await podObjects()
+            let ready = pods.filter(Self.isReady)
+            reporter.report(ready.count)
+            let status = statefulSet["status"]
+            let generation = statefulSet["metadata"]["generation"].int ?? 0
+            let rolledOut = (status["observedGeneration"].int ?? 0) >= generation
+                && status["updateRevision"].string == status["currentRevision"].string
+            if rolledOut, ready.count >= count, pods.count >= count {
+                return .done(try await endpoints(of: pods))
+            }
+            let waiting = pods.filter { !Self.isReady($0) }.map(Self.notReadyReason)
+            let missing = count > pods.count ? ["\(count - pods.count) pod(s) not created yet"] : []
+            let rollout = rolledOut ? [] : ["rollout in progress (revision \(status["updateRevision"].string ?? "?"))"]
+            return .notYet("\(ready.count)/\(count) ready; " + (waiting + missing + rollout).joined(separator: "; "))
+        }
+    }
+
+    public func pods() async throws -> [PodEndpoint] {
+        try await endpoints(of: try await podObjects())
+    }
+
+    private func podObjects() async throws -> [KubeJSON] {
+        let list = try await client.list("/api/v1/namespaces/\(namespace)/pods", labelSelector: podSelector)
+        return list.items.sorted { Self.ordinal(of: $0) < Self.ordinal(of: $1) }
+    }
+
+    private func endpoints(of pods: [KubeJSON]) async throws -> [PodEndpoint] {
+        var zones: [String: String?] = [:]
+        var endpoints: [PodEndpoint] = []
+        for pod in pods {
+            guard let name = pod["metadata"]["name"].string, let ip = pod["status"]["podIP"].string, !ip.isEmpty else {
+                continue
+            }
+            let nodeName = pod["spec"]["nodeName"].string
+            if let nodeName, zones[nodeName] == nil {
+                let node = try await client.get("/api/v1/nodes/\(nodeName)")
+                zones[nodeName] = node?["metadata"]["labels"]["topology.kubernetes.io/zone"].string
+            }
+            endpoints.append(PodEndpoint(
+                name: name, ordinal: Self.ordinal(of: pod), endpoint: RedisEndpoint(host: ip, port: Self.redisPort),
+                nodeName: nodeName, zone: nodeName.flatMap { zones[$0] ?? nil }, ready: Self.isReady(pod)))
+        }
+        return endpoints
+    }
+
+    static func ordinal(of pod: KubeJSON) -> Int {
+        pod["metadata"]["name"].string?.split(separator: "-").last.flatMap { Int($0) } ?? Int.max
+    }
+
+    static func isReady(_ pod: KubeJSON) -> Bool {
+        pod["status"]["conditions"].array?.contains {
+            $0["type"].string == "Ready" && $0["status"].string == "True"
+        } ?? false
+    }
+
+    /// "redis-cluster-3: ContainersNotReady (containers with unready status: [redis])".
+    static func notReadyReason(_ pod: KubeJSON) -> String {
+        let name = pod["metadata"]["name"].string ?? "?"
+        let ready = pod["status"]["conditions"].array?.first { $0["type"].string == "Ready" }
+        let reason = [ready?["reason"].string, ready?["message"].string].compactMap { $0 }.joined(separator: " ")
+        let phase = pod["status"]["phase"].string ?? "Pending"
+        return reason.isEmpty ? "\(name): \(phase)" : "\(name): \(reason)"
+    }
+
+    // MARK: Credentials and endpoints
+
+    public func password() async throws -> String {
+        let path = CoreV1.Secret.resource.objectPath(name: deployment.spec.auth.secretName, namespace: namespace)
+        guard let secret = try await client.get(path) else {
+            throw GeneralFailure(.cannotRun,
+                "Secret \(namespace)/\(deployment.spec.auth.secretName) not found; deploy first or set REDISCTL_PASSWORD")
+        }
+        guard let encoded = secret["data"]["password"].string, let data = Data(base64Encoded: encoded),
+              let password = String(data: data, encoding: .utf8), !password.isEmpty
+        else {
+            throw GeneralFailure(.cannotRun,
+                "Secret \(namespace)/\(deployment.spec.auth.secretName) has no usable 'password' key")
+        }
+        return password.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    public func connectionEndpoints() async throws -> ConnectionEndpoints {
+        let service = RedisEndpoint(host: "\(names.clientService).\(namespace).svc.cluster.local", port: Self.redisPort)
+        let metrics = RedisEndpoint(host: "\(names.metricsService).\(namespace).svc.cluster.local", port: 9121)
+        return ConnectionEndpoints(primary: service, nodes: try await pods().map(\.endpoint), metrics: metrics)
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    // MARK: Destroy
+
+    /// Deletes every object deploy applies, in reverse order; PersistentVolumeClaims (and the
+    /// namespace, which would take them along) only with `deleteData`.
+    public func destroy(deleteData: Bool, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult {
+        let groups = try ManifestSet.build(from: deployment, options: RenderOptions())
+        let available = try await client.discoverGroupVersions()
+        var result = ApplyResult()
+        for object in groups.allObjects.reversed() {
+            let resource = type(of: object).resource
+            guard available.contains(resource.apiVersion) else { continue }
+            if object is CoreV1.Namespace && !deleteData { continue }
+            if try await client.delete(object.objectPath, propagationPolicy: "Foreground") {
+                result.deleted.append(object.displayName)
+                progress.detail("deleted \(object.displayName)")
+            }
+        }
+        if deleteData {
+            let claims = try await client.list(CoreV1.PersistentVolumeClaim.resource.collectionPath(namespace: namespace),
+                                               labelSelector: podSelector)
+            for claim in claims.items {
+                guard let name = claim["metadata"]["name"].string else { continue }
+                let path = CoreV1.PersistentVolumeClaim.resource.objectPath(name: name, namespace: namespace)
+                if try await client.delete(path) { result.deleted.append("PersistentVolumeClaim \(namespace)/\(name)") }
+            }
+        }
+        return result
+    }
+}
+
+/// Prints "4/6 pods ready" when the count changes, not on every poll.
+private final class ReadyCountReporter: @unchecked Sendable {
+    private let progress: any ProgressReporter
+    private let total: Int
+    private var last = -1
+    private let lock = NSLock()
+
+    init(progress: any ProgressReporter, total: Int) {
+        self.progress = progress
+        self.total = total
+    }
+
+    func report(_ ready: Int) {
+        let changed = lock.withLock { () -> Bool in
+            defer { last = ready }
+            return ready != last
+        }
+        if changed { progress.step("\(ready)/\(total) pods ready") }
+    }
+}

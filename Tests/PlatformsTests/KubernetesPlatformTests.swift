@@ -1,0 +1,120 @@
+import Foundation
+import Kubernetes
+import Manifests
+import RedisCtlCore
+import Spec
+import Testing
+import TestSupport
+@testable import Platforms
+
+/// The Kubernetes platform against the fake API server: what deploy applies, in which order, and
+/// what it leaves alone.
+@Suite struct KubernetesPlatformTests {
+    static func withPlatform(
+        _ deployment: RedisDeployment = .defaults, options: FakeAPIServerOptions = .init(),
+        _ body: (FakeKubernetesAPIServer, KubernetesPlatform) async throws -> Void
+    ) async throws {
+        let server = try await FakeKubernetesAPIServer.start(options: options)
+        let client = KubernetesClient(configuration: KubernetesClientConfiguration(server: server.baseURL))
+        let platform = KubernetesPlatform(deployment: deployment, client: client)
+        do {
+            try await body(server, platform)
+        } catch {
+            await platform.shutdown()
+            try await server.stop()
+            throw error
+        }
+        await platform.shutdown()
+        try await server.stop()
+    }
+
+    @Test func applyCreatesEverythingThenChangesNothing() async throws {
+        try await Self.withPlatform { server, platform in
+            let first = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            #expect(first.updated.isEmpty && first.unchanged.isEmpty)
+            #expect(first.created.contains("Namespace redis-system"))
+            #expect(first.created.contains("StatefulSet redis-system/redis-cluster"))
+            #expect(first.created.contains("Secret redis-system/redis-auth"))
+            #expect(server.object("statefulsets", namespace: "redis-system", name: "redis-cluster")?["spec"]["replicas"].int == 6)
+            #expect(!server.objects("prometheusrules", namespace: "redis-system").isEmpty)
+
+            // The auth Secret holds a generated 32-character password, readable through the platform.
+            let password = try await platform.password()
+            #expect(password.count == 32)
+
+            let second = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            #expect(second.created.isEmpty && second.updated.isEmpty, "second apply changed \(second.updated)")
+            #expect(second.unchanged.count == first.created.count)
+            #expect(try await platform.password() == password, "the Secret was overwritten")
+        }
+    }
+
+    @Test func changedSpecUpdatesConfigAndRollsTheStatefulSet() async throws {
+        try await Self.withPlatform { server, platform in
+            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            let before = server.object("statefulsets", namespace: "redis-system", name: "redis-cluster")
+            var changed = RedisDeployment.defaults
+            changed.spec.redis.maxmemory = "5gb"
+            let result = try await platform.apply(changed, deadline: .after(.seconds(30)), progress: SilentProgress())
+            #expect(result.updated.contains("ConfigMap redis-system/redis-cluster-config"))
+            #expect(result.updated.contains("StatefulSet redis-system/redis-cluster"))
+            let after = server.object("statefulsets", namespace: "redis-system", name: "redis-cluster")
+            // A new config hash in the pod template: the StatefulSet controller rolls the pods.
+            #expect(before?["metadata"]["generation"].int != after?["metadata"]["generation"].int)
+            let config = server.object("configmaps", namespace: "redis-system", name: "redis-cluster-config")
+            #expect(config?["data"]["redis.conf"].string?.contains("maxmemory 5gb") == true)
+        }
+    }
+
+    @Test func serverDryRunStoresNothing() async throws {
+        try await Self.withPlatform { server, platform in
+            // The namespace must exist for a dry run of namespaced objects, as on a real server.
+            _ = server.seed("namespaces", object: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "redis-system"]])
+            let result = try await platform.apply(.defaults, dryRun: true, progress: SilentProgress())
+            #expect(result.created.contains("StatefulSet redis-system/redis-cluster"))
+            #expect(server.objects("statefulsets", namespace: "redis-system").isEmpty)
+            #expect(server.objects("secrets", namespace: "redis-system").isEmpty)
+        }
+    }
+
+    @Test func missingMonitoringCRDsAreSkippedWithAWarning() async throws {
+        var options = FakeAPIServerOptions()
+        options.servesMonitoringCRDs = false
+        try await Self.withPlatform(options: options) { server, platform in
+            let progress = RecordingProgress()
+            let result = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: progress)
+            #expect(progress.messages.contains { $0.contains("monitoring.coreos.com/v1") })
+            #expect(!result.created.contains { $0.hasPrefix("ServiceMonitor") || $0.hasPrefix("PrometheusRule") })
+            #expect(result.created.contains("StatefulSet redis-system/redis-cluster"))
+        }
+    }
+
+    @Test func waitingForPodsThatNeverComeNamesThem() async throws {
+        try await Self.withPlatform { _, platform in
+            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            do {
+                _ = try await platform.waitForPods(count: 6, deadline: .after(.milliseconds(600)), progress: SilentProgress())
+                Issue.record("pods reported ready with no kubelet")
+            } catch let error as WaitTimedOut {
+                #expect(error.message.contains("0/6 ready"), "\(error.message)")
+                #expect(error.message.contains("6 pod(s) not created yet"), "\(error.message)")
+                #expect(error.category == .operationFailed)
+            }
+        }
+    }
+
+    @Test func destroyKeepsTheNamespaceAndDataUnlessAsked() async throws {
+        try await Self.withPlatform { server, platform in
+            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            let kept = try await platform.destroy(deleteData: false, deadline: .after(.seconds(30)), progress: SilentProgress())
+            #expect(kept.deleted.contains("StatefulSet redis-system/redis-cluster"))
+            #expect(server.objects("statefulsets", namespace: "redis-system").isEmpty)
+            #expect(server.object("namespaces", name: "redis-system") != nil)
+
+            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            let all = try await platform.destroy(deleteData: true, deadline: .after(.seconds(30)), progress: SilentProgress())
+            #expect(all.deleted.contains("Namespace redis-system"))
+            #expect(server.object("namespaces", name: "redis-system") == nil)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import RedisCtlKit
+
+/// Commands on the kubernetes platform against the fake API server: kubeconfig, errors and exit codes.
+@Suite struct KubernetesCommandTests {
+    /// A kubeconfig naming `server` with a bearer token, in the environment's state directory.
+    static func kubeconfig(_ environment: LocalTestEnvironment, server: String, token: String = "t0ken") throws -> String {
+        let path = environment.stateDirectory.appendingPathComponent("kubeconfig").path
+        try """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: fake, cluster: {server: "\(server)"}}]
+        users: [{name: me, user: {token: \(token)}}]
+        contexts: [{name: fake, context: {cluster: fake, user: me}}]
+        current-context: fake
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func settings(_ environment: LocalTestEnvironment, kubeconfig: String) -> GlobalSettings {
+        var settings = environment.settings(timeout: .seconds(20))
+        settings.platform = .kubernetes
+        settings.kubeconfig = kubeconfig
+        return settings
+    }
+
+    @Test func serverDryRunReportsWhatWouldBeCreated() async throws {
+        let server = try await FakeKubernetesAPIServer.start()
+        let environment = try LocalTestEnvironment(spec: "")
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        _ = server.seed("namespaces", object: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "redis-system"]])
+        let config = try Self.kubeconfig(environment, server: server.baseURL.absoluteString)
+        let run = await environment.run(Self.settings(environment, kubeconfig: config)) {
+            try await DeployCommand(dryRun: .server).run($0)
+        }
+        try await server.stop()
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try run.json()
+        #expect(json["dryRun"] as? Bool == true)
+        let created = (json["applied"] as? [String: Any])?["created"] as? [String] ?? []
+        #expect(created.contains("StatefulSet redis-system/\(environment.name)"))
+        #expect(server.objects("statefulsets", namespace: "redis-system").isEmpty)
+    }
+
+    @Test func unreachableAPIServerExits2NamingTheURL() async throws {
+        let environment = try LocalTestEnvironment(spec: "")
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        // A port nothing listens on.
+        let url = "http://127.0.0.1:\(Int.random(in: 20000...29999))"
+        let config = try Self.kubeconfig(environment, server: url)
+        let started = ContinuousClock.now
+        let run = await environment.run(Self.settings(environment, kubeconfig: config)) {
+            try await DeployCommand(dryRun: .server).run($0)
+        }
+        #expect(run.status == 2)
+        #expect(run.stderr.contains(url), "\(run.stderr)")
+        // One connect timeout (5 s), not the whole retry budget.
+        #expect(ContinuousClock.now - started < .seconds(12))
+    }
+
+    @Test func refusedTokenAndMissingRightsExit2() async throws {
+        let server = try await FakeKubernetesAPIServer.start()
+        server.setRequiredBearerToken("right-token")
+        let environment = try LocalTestEnvironment(spec: "")
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        let wrong = try Self.kubeconfig(environment, server: server.baseURL.absoluteString, token: "wrong-token")
+        let refused = await environment.run(Self.settings(environment, kubeconfig: wrong)) {
+            try await DeployCommand(dryRun: .server).run($0)
+        }
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("authentication refused"), "\(refused.stderr)")
+
+        server.forbid(verb: "patch", resource: "statefulsets")
+        _ = server.seed("namespaces", object: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "redis-system"]])
+        let right = try Self.kubeconfig(environment, server: server.baseURL.absoluteString, token: "right-token")
+        let forbidden = await environment.run(Self.settings(environment, kubeconfig: right)) {
+            try await DeployCommand(dryRun: .server).run($0)
+        }
+        try await server.stop()
+        #expect(forbidden.status == 2)
+        #expect(forbidden.stderr.contains("statefulsets"), "\(forbidden.stderr)")
+        #expect(forbidden.stderr.contains("redis-system"), "\(forbidden.stderr)")
+    }
+
+    @Test func malformedKubeconfigExits2NamingTheFile() async throws {
+        let environment = try LocalTestEnvironment(spec: "")
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        let path = environment.stateDirectory.appendingPathComponent("broken-kubeconfig").path
+        try "clusters: [{name: x, cluster: {server: https://h:6443}}]\ncurrent-context: missing\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let run = await environment.run(Self.settings(environment, kubeconfig: path)) {
+            try await VerifyCommand().run($0)
+        }
+        #expect(run.status == 2)
+        #expect(run.stderr.contains(path), "\(run.stderr)")
+    }
+}
