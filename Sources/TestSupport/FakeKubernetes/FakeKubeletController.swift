@@ -276,15 +276,16 @@ actor FakeKubeletController {
         writePodStatus(key, record)
     }
 
-    /// Stops the pod's process and forgets it; deletes the Pod object when asked (and still ours).
+    /// Stops the pod's process and forgets it, then deletes the Pod object when asked (and still ours).
     private func remove(_ key: FakeKubeletPodKey, deletingObject: Bool) async {
         guard let record = pods.removeValue(forKey: key) else { return }
-        if deletingObject, store.get(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name)?["metadata"]["uid"].string == record.uid {
-            _ = try? store.delete(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name, propagationPolicy: "Background")
-        }
+        // Like graceful deletion: the Pod object goes once its container has stopped.
         await record.process.terminate(grace: options.terminationGracePeriod)
         table.remove(record.process)
         try? FileManager.default.removeItem(at: record.process.podDirectory)
+        if deletingObject, store.get(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name)?["metadata"]["uid"].string == record.uid {
+            _ = try? store.delete(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name, propagationPolicy: "Background")
+        }
     }
 
     private func writePodStatus(_ key: FakeKubeletPodKey, _ record: PodRecord) {
