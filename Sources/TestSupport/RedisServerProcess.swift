@@ -200,7 +200,7 @@ public final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// posix_spawn with an empty signal mask and default signal handling.
-    private static func spawn(_ executable: String, _ arguments: [String], output: String) throws -> Int32 {
+    static func spawn(_ executable: String, _ arguments: [String], output: String) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
@@ -231,7 +231,7 @@ public final class RedisServerProcess: @unchecked Sendable {
         return pid
     }
 
-    private static func quoted(_ text: String) -> String {
+    static func quoted(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
@@ -242,7 +242,7 @@ public final class RedisServerProcess: @unchecked Sendable {
         return logs.joined(separator: "\n").split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
-    private static func serverExecutable() throws -> URL {
+    static func serverExecutable() throws -> URL {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         for directory in path.split(separator: ":") + ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"] {
             let candidate = "\(directory)/redis-server"
@@ -253,7 +253,7 @@ public final class RedisServerProcess: @unchecked Sendable {
 
     /// A random 127.x.y.z outside 127.0.0.1 and 127.0.1.x (used by local clusters) where all
     /// `ports` can be bound right now.
-    private static func freeLoopbackHost(ports: [Int]) throws -> String {
+    static func freeLoopbackHost(ports: [Int]) throws -> String {
         for _ in 0..<200 {
             let host = "127.\(Int.random(in: 2...250)).\(Int.random(in: 0...255)).\(Int.random(in: 1...254))"
             if ports.allSatisfy({ canBind(host: host, port: $0) }) { return host }
@@ -261,7 +261,7 @@ public final class RedisServerProcess: @unchecked Sendable {
         throw GeneralFailure(.cannotRun, "no free loopback address found for ports \(ports)")
     }
 
-    private static func canBind(host: String, port: Int) -> Bool {
+    static func canBind(host: String, port: Int) -> Bool {
         guard (1...65535).contains(port) else { return false }
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,0 +1,397 @@
+import Foundation
+import RESP
+import RedisCtlCore
+
+/// The kinds the kubelet stand-in reads and writes.
+enum FakeKubeletKinds {
+    static let nodes = FakeResourceType(group: "", version: "v1", plural: "nodes", kind: "Node", namespaced: false, hasStatusSubresource: true)
+    static let configMaps = FakeResourceType(group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true)
+    static let secrets = FakeResourceType(group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true)
+    static let pods = FakeResourceType(group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true, hasStatusSubresource: true)
+    static let claims = FakeResourceType(
+        group: "", version: "v1", plural: "persistentvolumeclaims", kind: "PersistentVolumeClaim", namespaced: true, hasStatusSubresource: true
+    )
+    static let statefulSets = FakeResourceType(
+        group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", namespaced: true, hasStatusSubresource: true
+    )
+}
+
+/// The StatefulSet controller and kubelet in one level-triggered loop: each pass compares every
+/// StatefulSet with the pods it has and takes the next steps (create, stop, probe, roll, report).
+/// Only the kubelet's loop task calls `reconcile()`, so passes never interleave.
+actor FakeKubeletController {
+    private struct PodRecord {
+        var uid: String
+        var statefulSetUID: String
+        var ordinal: Int
+        var revision: String
+        var podIP: String
+        var nodeName: String
+        var containerNames: [String]
+        var redisContainer: String
+        var process: FakeKubeletProcess
+        var password: String?
+        var ready: Bool
+        var startTime: String
+        var restartCount: Int
+    }
+
+    private let store: FakeObjectStore
+    private let options: FakeKubeletOptions
+    private let table: FakeKubeletProcessTable
+    private let directory: URL
+    private var pods: [FakeKubeletPodKey: PodRecord] = [:]
+    /// The address each pod last had, reused when pods keep their address across recreation.
+    private var addresses: [FakeKubeletPodKey: String] = [:]
+    private var backoff: [FakeKubeletPodKey: (failures: Int, notBefore: ContinuousClock.Instant, message: String)] = [:]
+
+    init(store: FakeObjectStore, options: FakeKubeletOptions, table: FakeKubeletProcessTable, directory: URL) {
+        self.store = store
+        self.options = options
+        self.table = table
+        self.directory = directory
+    }
+
+    func claimDirectory(namespace: String, claim: String) -> URL {
+        Self.claimDirectory(root: directory, namespace: namespace, claim: claim)
+    }
+
+    static func claimDirectory(root: URL, namespace: String, claim: String) -> URL {
+        root.appendingPathComponent("volumes/\(namespace)/\(claim)")
+    }
+
+    // MARK: The loop
+
+    func reconcile() async {
+        guard !table.isStopped else { return }
+        var wanted: Set<FakeKubeletPodKey> = []
+        for statefulSet in store.list(FakeKubeletKinds.statefulSets, namespace: nil, selector: nil).items {
+            guard !table.isStopped else { return }
+            wanted.formUnion(await reconcile(statefulSet))
+        }
+        // Pods of deleted StatefulSets and of scaled-away ordinals, highest ordinal first.
+        let unwanted = pods.filter { !wanted.contains($0.key) }.sorted { $0.value.ordinal > $1.value.ordinal }
+        for (key, _) in unwanted {
+            await remove(key, deletingObject: true)
+            addresses[key] = nil
+            backoff[key] = nil
+        }
+    }
+
+    /// One StatefulSet's pass; returns the pods it should have.
+    private func reconcile(_ statefulSet: JSONValue) async -> Set<FakeKubeletPodKey> {
+        let metadata = statefulSet["metadata"]
+        guard let name = metadata["name"].string, let namespace = metadata["namespace"].string,
+              let uid = metadata["uid"].string
+        else { return [] }
+        let spec = statefulSet["spec"]
+        let replicas = max(spec["replicas"].int ?? 1, 0)
+        let template = spec["template"]
+        let updateRevision = "\(name)-\(Self.revisionHash(template))"
+        let ordered = spec["podManagementPolicy"].string != "Parallel"
+        let podName = { (ordinal: Int) in "\(name)-\(ordinal)" }
+        let keys = (0..<replicas).map { FakeKubeletPodKey(namespace: namespace, name: podName($0)) }
+
+        for ordinal in 0..<replicas { ensureClaims(statefulSet, pod: podName(ordinal)) }
+
+        var predecessorsReady = true
+        for (ordinal, key) in keys.enumerated() {
+            guard !table.isStopped else { break }
+            if let record = pods[key] {
+                let object = store.get(FakeKubeletKinds.pods, namespace: namespace, name: key.name)
+                if record.statefulSetUID != uid {
+                    await remove(key, deletingObject: true)
+                } else if object == nil || object?["metadata"]["uid"].string != record.uid {
+                    // Deleted through the API: stop the container, then recreate the pod below.
+                    await remove(key, deletingObject: false)
+                } else if !record.process.isRunning {
+                    let log = record.process.logTail(lines: 5)
+                    let failures = (backoff[key]?.failures ?? 0) + 1
+                    let delay = Duration.milliseconds(min(100 * (1 << min(failures, 6)), 5000))
+                    backoff[key] = (failures, ContinuousClock.now.advanced(by: delay), "redis-server exited: \(log)")
+                    if log.contains("Address already in use") || log.contains("Could not create server TCP listening socket") {
+                        addresses[key] = nil
+                    }
+                    await remove(key, deletingObject: true)
+                } else if !record.ready {
+                    if await probe(record) {
+                        pods[key]?.ready = true
+                        backoff[key] = nil
+                        if let updated = pods[key] { writePodStatus(key, updated) }
+                    }
+                }
+            }
+            if pods[key] == nil, predecessorsReady || !ordered {
+                if let entry = backoff[key], ContinuousClock.now < entry.notBefore {
+                    predecessorsReady = false
+                    continue
+                }
+                await create(key, ordinal: ordinal, statefulSet: statefulSet, revision: updateRevision)
+            }
+            if pods[key]?.ready != true { predecessorsReady = false }
+        }
+
+        // Ordinals at or past `replicas` that still have Pod objects (e.g. written by someone else).
+        for pod in store.list(FakeKubeletKinds.pods, namespace: namespace, selector: nil).items {
+            guard let podName = pod["metadata"]["name"].string, podName.hasPrefix("\(name)-"),
+                  let ordinal = Int(podName.dropFirst(name.count + 1)), ordinal >= replicas,
+                  pods[FakeKubeletPodKey(namespace: namespace, name: podName)] == nil,
+                  (pod["metadata"]["ownerReferences"].array ?? []).contains(where: { $0["uid"].string == uid })
+            else { continue }
+            _ = try? store.delete(FakeKubeletKinds.pods, namespace: namespace, name: podName, propagationPolicy: "Background")
+        }
+
+        // RollingUpdate: once every pod is up and Ready, recreate the highest-ordinal pod that still
+        // runs an old revision; the next passes start it from the new template and wait for Ready.
+        let records = keys.compactMap { pods[$0] }
+        let allReady = records.count == replicas && records.allSatisfy(\.ready)
+        let strategy = spec["updateStrategy"]
+        if allReady, strategy["type"].string != "OnDelete" {
+            let partition = strategy["rollingUpdate"]["partition"].int ?? 0
+            let stale = keys.enumerated().reversed().first { pair in
+                pair.offset >= partition && pods[pair.element].map { $0.revision != updateRevision } == true
+            }
+            if let stale { await remove(stale.element, deletingObject: true) }
+        }
+
+        writeStatus(statefulSet, keys: keys, replicas: replicas, updateRevision: updateRevision)
+        return Set(keys)
+    }
+
+    private func writeStatus(_ statefulSet: JSONValue, keys: [FakeKubeletPodKey], replicas: Int, updateRevision: String) {
+        guard let name = statefulSet["metadata"]["name"].string, let namespace = statefulSet["metadata"]["namespace"].string else { return }
+        let records = keys.compactMap { pods[$0] }
+        let ready = records.filter(\.ready).count
+        var currentRevision = statefulSet["status"]["currentRevision"].string ?? updateRevision
+        if records.count == replicas, ready == replicas, records.allSatisfy({ $0.revision == updateRevision }) {
+            currentRevision = updateRevision
+        }
+        let status: JSONValue = [
+            "observedGeneration": .integer(statefulSet["metadata"]["generation"].int ?? 1),
+            "replicas": .integer(records.count),
+            "readyReplicas": .integer(ready),
+            "availableReplicas": .integer(ready),
+            "currentReplicas": .integer(records.filter { $0.revision == currentRevision }.count),
+            "updatedReplicas": .integer(records.filter { $0.revision == updateRevision }.count),
+            "currentRevision": .string(currentRevision),
+            "updateRevision": .string(updateRevision),
+            "collisionCount": 0,
+        ]
+        guard !table.isStopped else { return }
+        store.updateStatus(FakeKubeletKinds.statefulSets, namespace: namespace, name: name, status: status)
+    }
+
+    // MARK: Pods
+
+    private func create(_ key: FakeKubeletPodKey, ordinal: Int, statefulSet: JSONValue, revision: String) async {
+        guard !table.isStopped else { return }
+        let spec = statefulSet["spec"]
+        let template = spec["template"]
+        let name = statefulSet["metadata"]["name"].string ?? ""
+        let nodes = options.nodes.isEmpty ? [FakeKubeletNode(name: "node-a", zone: "zone-a")] : options.nodes
+        let nodeName = nodes[ordinal % nodes.count].name
+        let podIP: String
+        if options.recreatedPodAddress == .same, let address = addresses[key] {
+            podIP = address
+        } else {
+            do {
+                podIP = try pickAddress()
+            } catch {
+                backoff[key] = (1, ContinuousClock.now.advanced(by: .milliseconds(500)), "\(error)")
+                return
+            }
+        }
+        addresses[key] = podIP
+
+        var labels = template["metadata"]["labels"].object ?? [:]
+        labels["controller-revision-hash"] = .string(revision)
+        labels["statefulset.kubernetes.io/pod-name"] = .string(key.name)
+        labels["apps.kubernetes.io/pod-index"] = .string(String(ordinal))
+        var podSpec = template["spec"]
+        podSpec["nodeName"] = .string(nodeName)
+        podSpec["hostname"] = .string(key.name)
+        if let serviceName = spec["serviceName"].string { podSpec["subdomain"] = .string(serviceName) }
+        var podMetadata: JSONValue = [
+            "name": .string(key.name), "namespace": .string(key.namespace), "labels": .object(labels),
+            "ownerReferences": [[
+                "apiVersion": "apps/v1", "kind": "StatefulSet", "name": .string(name),
+                "uid": statefulSet["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true,
+            ]],
+        ]
+        if let annotations = template["metadata"]["annotations"].object { podMetadata["annotations"] = .object(annotations) }
+        let startTime = Self.timestamp()
+        let containerNames = (template["spec"]["containers"].array ?? []).compactMap { $0["name"].string }
+        let pendingStatus = Self.podStatus(
+            phase: "Pending", podIP: podIP, ready: false, containerNames: containerNames, redisContainer: "",
+            startTime: startTime, restartCount: 0, message: backoff[key]?.message
+        )
+        let stored = store.put(FakeKubeletKinds.pods, namespace: key.namespace, object: [
+            "apiVersion": "v1", "kind": "Pod", "metadata": podMetadata, "spec": podSpec, "status": pendingStatus,
+        ])
+        let uid = stored["metadata"]["uid"].string ?? ""
+
+        let podDirectory = directory.appendingPathComponent("pods/\(key.namespace)/\(key.name)-\(UUID().uuidString.prefix(8))")
+        let claimTemplates = Set((spec["volumeClaimTemplates"].array ?? []).compactMap { $0["metadata"]["name"].string })
+        let root = directory
+        let launch: FakeKubeletLaunch
+        do {
+            launch = try FakeKubeletLaunch.make(
+                .init(namespace: key.namespace, name: key.name, uid: uid, podIP: podIP, nodeName: nodeName, template: template,
+                      claimTemplates: claimTemplates, podDirectory: podDirectory,
+                      claimDirectory: { Self.claimDirectory(root: root, namespace: key.namespace, claim: "\($0)-\(key.name)") }),
+                lookup: { [store] kind, name in store.get(kind, namespace: key.namespace, name: name) }
+            )
+            for directory in launch.directories {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            }
+            for file in launch.files { try file.contents.write(to: file.path, atomically: true, encoding: .utf8) }
+        } catch {
+            // Like a pod stuck in ContainerCreating: retried with backoff, the Pod object stays.
+            try? FileManager.default.removeItem(at: podDirectory)
+            let failures = (backoff[key]?.failures ?? 0) + 1
+            backoff[key] = (failures, ContinuousClock.now.advanced(by: .milliseconds(min(100 * (1 << min(failures, 6)), 5000))), "\(error)")
+            _ = try? store.delete(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name, propagationPolicy: "Background")
+            return
+        }
+        let executable: String
+        let pid: Int32
+        do {
+            executable = try options.redisServerPath ?? RedisServerProcess.serverExecutable().path
+            pid = try RedisServerProcess.spawn(executable, launch.arguments, output: podDirectory.appendingPathComponent("console.log").path)
+        } catch {
+            try? FileManager.default.removeItem(at: podDirectory)
+            backoff[key] = (1, ContinuousClock.now.advanced(by: .seconds(1)), "\(error)")
+            _ = try? store.delete(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name, propagationPolicy: "Background")
+            return
+        }
+        let process = FakeKubeletProcess(pid: pid, podKey: key, podDirectory: podDirectory)
+        guard table.register(process) else { return }
+        let password = launch.password.flatMap { $0.isEmpty ? nil : $0 }
+        let record = PodRecord(
+            uid: uid, statefulSetUID: statefulSet["metadata"]["uid"].string ?? "", ordinal: ordinal, revision: revision,
+            podIP: podIP, nodeName: nodeName, containerNames: containerNames,
+            redisContainer: FakeKubeletLaunch.redisContainer(in: template)?["name"].string ?? "", process: process, password: password, ready: false, startTime: startTime, restartCount: backoff[key]?.failures ?? 0
+        )
+        pods[key] = record
+        writePodStatus(key, record)
+    }
+
+    /// Stops the pod's process and forgets it, then deletes the Pod object when asked (and still ours).
+    private func remove(_ key: FakeKubeletPodKey, deletingObject: Bool) async {
+        guard let record = pods.removeValue(forKey: key) else { return }
+        // Like graceful deletion: the Pod object goes once its container has stopped.
+        await record.process.terminate(grace: options.terminationGracePeriod)
+        table.remove(record.process)
+        try? FileManager.default.removeItem(at: record.process.podDirectory)
+        if deletingObject, store.get(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name)?["metadata"]["uid"].string == record.uid {
+            _ = try? store.delete(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name, propagationPolicy: "Background")
+        }
+    }
+
+    private func writePodStatus(_ key: FakeKubeletPodKey, _ record: PodRecord) {
+        guard !table.isStopped else { return }
+        let status = Self.podStatus(
+            phase: "Running", podIP: record.podIP, ready: record.ready, containerNames: record.containerNames,
+            redisContainer: record.redisContainer, startTime: record.startTime, restartCount: record.restartCount, message: nil
+        )
+        store.updateStatus(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name, status: status)
+    }
+
+    /// Ready when redis answers PING (with the password); LOADING and errors are not ready.
+    private func probe(_ record: PodRecord) async -> Bool {
+        do {
+            let connection = try await RedisConnection.connect(
+                to: RedisEndpoint(host: record.podIP, port: 6379),
+                options: RedisConnectionOptions(password: record.password, connectTimeout: .milliseconds(500), commandTimeout: .seconds(1))
+            )
+            let reply = try? await connection.send("PING")
+            await connection.close()
+            return reply?.string == "PONG"
+        } catch {
+            return false
+        }
+    }
+
+    private func pickAddress() throws -> String {
+        let taken = Set(pods.values.map(\.podIP)).union(addresses.values)
+        for _ in 0..<20 {
+            let host = try RedisServerProcess.freeLoopbackHost(ports: [6379, 16379])
+            if !taken.contains(host) { return host }
+        }
+        throw GeneralFailure(.cannotRun, "no free loopback address for a pod")
+    }
+
+    // MARK: Claims
+
+    /// A PVC per volumeClaimTemplate, `<claim>-<pod>`, created once and never deleted here.
+    private func ensureClaims(_ statefulSet: JSONValue, pod: String) {
+        guard let namespace = statefulSet["metadata"]["namespace"].string else { return }
+        let selector = statefulSet["spec"]["selector"]["matchLabels"].object ?? [:]
+        for claimTemplate in statefulSet["spec"]["volumeClaimTemplates"].array ?? [] {
+            guard let claim = claimTemplate["metadata"]["name"].string else { continue }
+            let name = "\(claim)-\(pod)"
+            guard store.get(FakeKubeletKinds.claims, namespace: namespace, name: name) == nil else { continue }
+            var labels = claimTemplate["metadata"]["labels"].object ?? [:]
+            labels.merge(selector) { own, _ in own }
+            let spec = claimTemplate["spec"]
+            store.put(FakeKubeletKinds.claims, namespace: namespace, object: [
+                "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                "metadata": ["name": .string(name), "namespace": .string(namespace), "labels": .object(labels)],
+                "spec": spec,
+                "status": ["phase": "Bound", "accessModes": spec["accessModes"], "capacity": spec["resources"]["requests"]],
+            ])
+        }
+    }
+
+    // MARK: Helpers
+
+    /// A hash of the pod template (FNV-1a over its canonical JSON): a changed template gets a new revision.
+    static func revisionHash(_ template: JSONValue) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in template.jsonData() {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(String(hash, radix: 16).suffix(10))
+    }
+
+    static func podStatus(
+        phase: String, podIP: String, ready: Bool, containerNames: [String], redisContainer: String, startTime: String,
+        restartCount: Int, message: String?
+    ) -> JSONValue {
+        let readyText: JSONValue = ready ? "True" : "False"
+        let now = JSONValue.string(timestamp())
+        let running = phase == "Running"
+        var status: JSONValue = [
+            "phase": .string(phase),
+            "podIP": .string(podIP),
+            "podIPs": [["ip": .string(podIP)]],
+            "hostIP": "127.0.0.1",
+            "startTime": .string(startTime),
+            "conditions": [
+                ["type": "PodScheduled", "status": "True", "lastTransitionTime": now],
+                ["type": "Initialized", "status": "True", "lastTransitionTime": now],
+                ["type": "ContainersReady", "status": readyText, "lastTransitionTime": now],
+                ["type": "Ready", "status": readyText, "lastTransitionTime": now],
+            ],
+            "containerStatuses": .array(containerNames.map { container in
+                let isRedis = container == redisContainer
+                return [
+                    "name": .string(container),
+                    "ready": .bool(running && (isRedis ? ready : true)),
+                    "started": .bool(running),
+                    "restartCount": .integer(isRedis ? restartCount : 0),
+                    "state": running ? ["running": ["startedAt": .string(startTime)]] : ["waiting": ["reason": "ContainerCreating"]],
+                ]
+            }),
+        ]
+        if let message { status["message"] = .string(message) }
+        return status
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date())
+    }
+}
