@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "Kubernetes",
             dependencies: [
-                "RedisCtlCore",
+                "RedisCtlCore", "RESP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

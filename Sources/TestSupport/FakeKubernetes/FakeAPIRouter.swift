@@ -28,6 +28,7 @@ struct FakeAPIRouter: Sendable {
             return .json(status: failure.code, body: failure.status, headers: headers)
         }
         guard policy.isAuthorized(request.authorization) else { return .failure(.unauthorized) }
+        if let portForward = portForwardWithoutUpgrade(request) { return portForward }
         let segments = request.path.split(separator: "/").map(String.init)
         switch segments.count {
         case 1 where segments[0] == "api":

@@ -37,6 +37,18 @@ final class FakeAccessPolicy: @unchecked Sendable {
         lock.withLock { injected.isEmpty ? nil : injected.removeFirst() }
     }
 
+    /// True when a queued failure waits for the next request (it is left in the queue).
+    var hasInjectedFailure: Bool { lock.withLock { !injected.isEmpty } }
+
+    /// For subresources named as RBAC does ("pods/portforward").
+    func isForbidden(verb: String, resourceName: String) -> Bool {
+        lock.withLock { forbidden.contains("\(verb) \(resourceName)") || forbidden.contains("* \(resourceName)") }
+    }
+
+    private var tunnels = 0
+    func recordTunnel() { lock.withLock { tunnels += 1 } }
+    var tunnelCount: Int { lock.withLock { tunnels } }
+
     func record(_ line: String) { lock.withLock { log.append(line) } }
     var requestLog: [String] { lock.withLock { log } }
 }

@@ -42,7 +42,11 @@ public final class FakeKubernetesAPIServer: Sendable {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    // Port-forward requests upgrade to WebSocket; every other request reaches the handler below.
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withServerUpgrade: (upgraders: [FakePortForward.upgrader(router: router)], completionHandler: { _ in }),
+                        withErrorHandling: true
+                    )
                     try channel.pipeline.syncOperations.addHandler(FakeAPIHTTPHandler(router: router, bookmarkInterval: bookmarkInterval))
                 }
             }
@@ -80,6 +84,9 @@ public final class FakeKubernetesAPIServer: Sendable {
     public func failNextRequests(status: Int, count: Int = 1, retryAfterSeconds: Int? = nil) {
         policy.inject(.init(status: status, retryAfterSeconds: retryAfterSeconds), count: count)
     }
+
+    /// Port-forward WebSockets opened so far (one per forwarded TCP connection).
+    public var portForwardCount: Int { policy.tunnelCount }
 
     /// "METHOD /path" of every request so far, in arrival order.
     public var requestLog: [String] { policy.requestLog }

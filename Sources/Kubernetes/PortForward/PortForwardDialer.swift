@@ -1,0 +1,299 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOWebSocket
+import RESP
+
+/// Reaches Redis pods through the API server: each `dial` opens one WebSocket to
+/// `/api/v1/namespaces/NS/pods/POD/portforward?ports=PORT` (subprotocol `v4.channel.k8s.io`) and
+/// hands the RESP handlers a channel that carries the pod port's bytes.
+///
+/// Endpoints are the addresses Redis knows nodes by (pod IPs, as MOVED and CLUSTER NODES name
+/// them); `podName` maps each to the pod that owns it, so redirects follow through tunnels too.
+public struct PortForwardDialer: RedisDialer {
+    public static let subprotocol = "v4.channel.k8s.io"
+
+    public var server: URL
+    public var tlsConfiguration: TLSConfiguration?
+    /// The name for SNI and certificate checks when it differs from the URL's host.
+    public var tlsServerName: String?
+    public var namespace: String
+    public var authorization: @Sendable () async throws -> String?
+    /// The pod serving an endpoint; asked on every dial, so it may look the pod up afresh.
+    public var podName: @Sendable (RedisEndpoint) async throws -> String
+    public var userAgent = "redisctl"
+
+    public init(
+        server: URL,
+        tlsConfiguration: TLSConfiguration? = nil,
+        tlsServerName: String? = nil,
+        namespace: String,
+        authorization: @escaping @Sendable () async throws -> String? = { nil },
+        podName: @escaping @Sendable (RedisEndpoint) async throws -> String
+    ) {
+        self.server = server
+        self.tlsConfiguration = tlsConfiguration
+        self.tlsServerName = tlsServerName
+        self.namespace = namespace
+        self.authorization = authorization
+        self.podName = podName
+    }
+
+    /// Uses a client configuration's server, TLS settings and credentials.
+    public init(
+        configuration: KubernetesClientConfiguration, namespace: String,
+        podName: @escaping @Sendable (RedisEndpoint) async throws -> String
+    ) {
+        self.init(server: configuration.server, tlsConfiguration: configuration.tlsConfiguration,
+                  tlsServerName: configuration.tlsServerName, namespace: namespace,
+                  authorization: configuration.authorization, podName: podName)
+        userAgent = configuration.userAgent
+    }
+
+    /// Maps endpoints to pods with a fixed table (`"10.0.0.5:6379"`-style keys are not needed: the
+    /// endpoint itself is the key).
+    public init(
+        server: URL, tlsConfiguration: TLSConfiguration? = nil, namespace: String,
+        authorization: @escaping @Sendable () async throws -> String? = { nil },
+        pods: [RedisEndpoint: String]
+    ) {
+        self.init(server: server, tlsConfiguration: tlsConfiguration, namespace: namespace, authorization: authorization) { endpoint in
+            guard let pod = pods[endpoint] else {
+                throw RedisError(.connectFailed("no pod is known for \(endpoint) to port-forward to"), endpoint: endpoint)
+            }
+            return pod
+        }
+    }
+
+    public func dial(
+        _ endpoint: RedisEndpoint,
+        connectTimeout: Duration,
+        eventLoopGroup: any EventLoopGroup,
+        configure: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+    ) async throws -> any Channel {
+        let pod = try await podName(endpoint)
+        let target = "pod \"\(namespace)/\(pod)\" port \(endpoint.port)"
+        guard let host = server.host, !host.isEmpty else {
+            throw RedisError(.connectFailed("the API server URL \(server) has no host"), endpoint: endpoint)
+        }
+        let secure = server.scheme?.lowercased() == "https"
+        let port = server.port ?? (secure ? 443 : 80)
+        var sslContext: NIOSSLContext?
+        if secure {
+            do {
+                sslContext = try NIOSSLContext(configuration: tlsConfiguration ?? .makeClientConfiguration())
+            } catch {
+                throw RedisError(.connectFailed("TLS setup for the API server failed: \(error)"), endpoint: endpoint)
+            }
+        }
+        let serverName = tlsServerName.flatMap { $0.isEmpty ? nil : $0 } ?? host
+        // SNI carries names only, never IP literals.
+        let sniName = (try? SocketAddress(ipAddress: serverName, port: 0)) == nil ? serverName : nil
+
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: server.port.map { "\(host):\($0)" } ?? host)
+        headers.add(name: "User-Agent", value: userAgent)
+        headers.add(name: "Sec-WebSocket-Protocol", value: Self.subprotocol)
+        headers.add(name: "Content-Length", value: "0")
+        if let authorization = try await authorization() { headers.add(name: "Authorization", value: authorization) }
+        let path = Self.portForwardPath(namespace: namespace, pod: pod, port: endpoint.port, basePath: server.path)
+        let requestHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
+
+        guard let bootstrap = ClientBootstrap(validatingGroup: eventLoopGroup) else {
+            throw RedisError(.connectFailed("the event loop group cannot make sockets"), endpoint: endpoint)
+        }
+        let upgrade: EventLoopFuture<PortForwardUpgradeOutcome>
+        let started = ContinuousClock.now
+        do {
+            upgrade = try await bootstrap
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.allowRemoteHalfClosure, value: true)
+                .connectTimeout(TimeAmount(connectTimeout))
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if let sslContext {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: sniName))
+                        }
+                        return try Self.configureUpgrade(channel: channel, requestHead: requestHead, endpoint: endpoint,
+                                                         target: target, configure: configure)
+                    }
+                }
+        } catch let error as RedisError {
+            throw error
+        } catch {
+            throw RedisError(.connectFailed("cannot reach the API server \(host):\(port) for \(target): \(Self.reason(error))"), endpoint: endpoint)
+        }
+        // The handshake shares the connect timeout.
+        let remaining = max(connectTimeout - (ContinuousClock.now - started), .milliseconds(1))
+        let loop = upgrade.eventLoop
+        let timer = loop.scheduleTask(in: TimeAmount(remaining)) {}
+        let outcome: PortForwardUpgradeOutcome
+        do {
+            outcome = try await withTimeout(upgrade, timer: timer, on: loop)
+        } catch let error as RedisError {
+            throw error
+        } catch PortForwardTimeout.expired {
+            throw RedisError(.connectFailed("port-forward to \(target): the API server did not answer the upgrade in time"), endpoint: endpoint)
+        } catch {
+            throw RedisError(.connectFailed("port-forward to \(target) failed during the WebSocket upgrade: \(Self.reason(error))"), endpoint: endpoint)
+        }
+        switch outcome {
+        case .upgraded(let channel):
+            return channel
+        case .refused(let channel, let response):
+            let refusal = try? await response.get()
+            try? await channel.close()
+            throw RedisError(.connectFailed("port-forward to \(target) refused by the API server: \(refusal?.summary ?? "no response")"), endpoint: endpoint)
+        }
+    }
+
+    static func portForwardPath(namespace: String, pod: String, port: Int, basePath: String) -> String {
+        var base = basePath
+        while base.hasSuffix("/") { base.removeLast() }
+        let allowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
+        let ns = namespace.addingPercentEncoding(withAllowedCharacters: allowed) ?? namespace
+        let name = pod.addingPercentEncoding(withAllowedCharacters: allowed) ?? pod
+        return "\(base)/api/v1/namespaces/\(ns)/pods/\(name)/portforward?ports=\(port)"
+    }
+
+    private static func configureUpgrade(
+        channel: any Channel, requestHead: HTTPRequestHead, endpoint: RedisEndpoint, target: String,
+        configure: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+    ) throws -> EventLoopFuture<PortForwardUpgradeOutcome> {
+        let upgrader = NIOTypedWebSocketClientUpgrader<PortForwardUpgradeOutcome>(maxFrameSize: 1 << 20) { channel, response in
+            channel.eventLoop.makeCompletedFuture {
+                let accepted = response.headers.first(name: "Sec-WebSocket-Protocol")
+                if let accepted, accepted != PortForwardDialer.subprotocol {
+                    throw RedisError(.connectFailed("port-forward to \(target): the API server chose subprotocol \(accepted), not \(PortForwardDialer.subprotocol)"), endpoint: endpoint)
+                }
+                try channel.pipeline.syncOperations.addHandler(PortForwardTunnelHandler(endpoint: endpoint, target: target))
+            }
+            .flatMap { configure(channel) }
+            .map { PortForwardUpgradeOutcome.upgraded(channel) }
+        }
+        var configuration = NIOUpgradableHTTPClientPipelineConfiguration(
+            upgradeConfiguration: NIOTypedHTTPClientUpgradeConfiguration(
+                upgradeRequestHead: requestHead,
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let promise = channel.eventLoop.makePromise(of: PortForwardRefusal.self)
+                        try channel.pipeline.syncOperations.addHandler(PortForwardRefusalCollector(promise: promise))
+                        return PortForwardUpgradeOutcome.refused(channel, promise.futureResult)
+                    }
+                }
+            )
+        )
+        configuration.leftOverBytesStrategy = .forwardBytes
+        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: configuration)
+    }
+
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as NIOConnectionError:
+            if let first = error.connectionErrors.first { return reason(first.error) }
+            if let dns = error.dnsAAAAError ?? error.dnsAError { return "cannot resolve host: \(dns)" }
+            return "no address to connect to"
+        case ChannelError.connectTimeout:
+            return "connect timed out"
+        case let error as IOError:
+            return String(describing: error)
+        default:
+            return String(describing: error)
+        }
+    }
+}
+
+enum PortForwardUpgradeOutcome: Sendable {
+    case upgraded(any Channel)
+    case refused(any Channel, EventLoopFuture<PortForwardRefusal>)
+}
+
+private enum PortForwardTimeout: Error { case expired }
+
+/// Waits for `future`, failing with `.expired` when `timer` fires first (and closing nothing: the
+/// caller owns the channel, which the timeout path leaves to the future's failure to clean up).
+private func withTimeout(
+    _ future: EventLoopFuture<PortForwardUpgradeOutcome>, timer: Scheduled<Void>, on loop: any EventLoop
+) async throws -> PortForwardUpgradeOutcome {
+    let promise = loop.makePromise(of: PortForwardUpgradeOutcome.self)
+    future.cascade(to: promise)
+    timer.futureResult.whenSuccess {
+        promise.fail(PortForwardTimeout.expired)
+        // A late upgrade result is closed rather than leaked.
+        future.whenSuccess { outcome in
+            switch outcome {
+            case .upgraded(let channel), .refused(let channel, _): channel.close(promise: nil)
+            }
+        }
+    }
+    defer { timer.cancel() }
+    return try await promise.futureResult.get()
+}
+
+/// The API server's answer when it declined the upgrade: status and (usually) a Status object.
+struct PortForwardRefusal: Sendable {
+    var status: HTTPResponseStatus
+    var body: String
+
+    /// "403 Forbidden: pods "redis-0" is forbidden: …" — the Status message when there is one.
+    var summary: String {
+        var message = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let data = body.data(using: .utf8),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let text = object["message"] as? String, !text.isEmpty {
+            message = text
+        }
+        if message.count > 500 { message = String(message.prefix(500)) + "…" }
+        let head = "\(status.code) \(status.reasonPhrase)"
+        return message.isEmpty ? head : "\(head): \(message)"
+    }
+}
+
+/// Reads the rest of a refused upgrade's HTTP response.
+final class PortForwardRefusalCollector: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private let promise: EventLoopPromise<PortForwardRefusal>
+    private var status: HTTPResponseStatus?
+    private var body = ByteBuffer()
+    private var done = false
+
+    init(promise: EventLoopPromise<PortForwardRefusal>) {
+        self.promise = promise
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            status = head.status
+        case .body(var chunk):
+            if body.readableBytes < 64 * 1024 { body.writeBuffer(&chunk) }
+        case .end:
+            finish()
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finish()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        finish()
+        context.close(promise: nil)
+    }
+
+    private func finish() {
+        guard !done else { return }
+        done = true
+        promise.succeed(PortForwardRefusal(status: status ?? .badGateway, body: String(decoding: body.readableBytesView, as: UTF8.self)))
+    }
+}
