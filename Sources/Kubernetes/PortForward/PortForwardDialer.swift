@@ -187,7 +187,25 @@ public struct PortForwardDialer: RedisDialer {
             )
         )
         configuration.leftOverBytesStrategy = .forwardBytes
-        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: configuration)
+        let upgraded = try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: configuration)
+        // A refusal (401, 403, 404 with a Status body) is read right behind the response decoder, where
+        // every part of it passes whatever the upgrade handler does with it.
+        let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self)
+        let refusal = channel.eventLoop.makePromise(of: PortForwardRefusal.self)
+        try channel.pipeline.syncOperations.addHandler(PortForwardResponseSniffer(refusal: refusal), position: .after(decoder))
+        let outcome = channel.eventLoop.makePromise(of: PortForwardUpgradeOutcome.self)
+        let settled = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+        upgraded.whenComplete { result in
+            guard !settled.value else { return }
+            settled.value = true
+            outcome.completeWith(result)
+        }
+        refusal.futureResult.whenSuccess { answer in
+            guard !settled.value else { return }
+            settled.value = true
+            outcome.succeed(.refused(channel, channel.eventLoop.makeSucceededFuture(answer)))
+        }
+        return outcome.futureResult
     }
 
     static func reason(_ error: any Error) -> String {
@@ -249,6 +267,61 @@ struct PortForwardRefusal: Sendable {
         if message.count > 500 { message = String(message.prefix(500)) + "…" }
         let head = "\(status.code) \(status.reasonPhrase)"
         return message.isEmpty ? head : "\(head): \(message)"
+    }
+}
+
+/// Passes the upgrade response through and, when it is not `101 Switching Protocols`, collects
+/// it for the error message. Leaves the pipeline as soon as the upgrade succeeds.
+final class PortForwardResponseSniffer: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundOut = HTTPClientResponsePart
+
+    private let refusal: EventLoopPromise<PortForwardRefusal>
+    private var status: HTTPResponseStatus?
+    private var body = ByteBuffer()
+    private var done = false
+
+    init(refusal: EventLoopPromise<PortForwardRefusal>) { self.refusal = refusal }
+
+    private var upgraded = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // After the 101 the bytes behind it are WebSocket frames: pass them on untouched.
+        if upgraded {
+            context.fireChannelRead(data)
+            return
+        }
+        let part = unwrapInboundIn(data)
+        switch part {
+        case .head(let head) where head.status == .switchingProtocols:
+            upgraded = true
+            done = true
+            context.fireChannelRead(data)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            return
+        case .head(let head):
+            status = head.status
+        case .body(var chunk):
+            if body.readableBytes < 64 * 1024 { body.writeBuffer(&chunk) }
+        case .end:
+            finish()
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if status != nil { finish() }
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if !done { refusal.fail(ChannelError.ioOnClosedChannel) }
+    }
+
+    private func finish() {
+        guard !done, let status else { return }
+        done = true
+        refusal.succeed(PortForwardRefusal(status: status, body: String(decoding: body.readableBytesView, as: UTF8.self)))
     }
 }
 

@@ -47,6 +47,9 @@ public final class FakeKubernetesAPIServer: Sendable {
                         withServerUpgrade: (upgraders: [FakePortForward.upgrader(router: router)], completionHandler: { _ in }),
                         withErrorHandling: true
                     )
+                    let upgrade = try channel.pipeline.syncOperations.handler(type: HTTPServerUpgradeHandler.self)
+                    try channel.pipeline.syncOperations.addHandler(FakePortForwardRefusalGate(router: router),
+                                                                   position: .before(upgrade))
                     try channel.pipeline.syncOperations.addHandler(FakeAPIHTTPHandler(router: router, bookmarkInterval: bookmarkInterval))
                 }
             }

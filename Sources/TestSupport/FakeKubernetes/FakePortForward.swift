@@ -78,14 +78,21 @@ enum FakePortForward {
         )
     }
 
-    private static func headersIfUpgrading(router: FakeAPIRouter, head: HTTPRequestHead) -> HTTPHeaders? {
+    /// Whether the request passes every check the real server makes before upgrading.
+    static func wouldUpgrade(router: FakeAPIRouter, head: HTTPRequestHead) -> Bool {
         let request = FakeAPIRequest(method: head.method.rawValue, uri: head.uri, contentType: nil,
                                      authorization: head.headers.first(name: "Authorization"), body: Data())
         guard head.method == .GET, !router.policy.hasInjectedFailure, router.policy.isAuthorized(request.authorization),
               case .success? = router.portForwardTarget(request)
-        else { return nil }
+        else { return false }
         let offered = head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map(String.init)
-        guard offered.contains(subprotocol) else { return nil }
+        return offered.contains(subprotocol)
+    }
+
+    private static func headersIfUpgrading(router: FakeAPIRouter, head: HTTPRequestHead) -> HTTPHeaders? {
+        guard wouldUpgrade(router: router, head: head) else { return nil }
+        let request = FakeAPIRequest(method: head.method.rawValue, uri: head.uri, contentType: nil,
+                                     authorization: head.headers.first(name: "Authorization"), body: Data())
         router.policy.record("\(request.method) \(request.path)")
         router.policy.recordTunnel()
         var headers = HTTPHeaders()
@@ -238,5 +245,54 @@ final class FakePortForwardPodHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+}
+
+/// Answers port-forward upgrade requests that will be refused with their Status, the way the real
+/// server does. It sits before NIO's upgrade handler, which would otherwise close such a
+/// connection without an answer (a WebSocket upgrader cannot decline and fall back to HTTP).
+final class FakePortForwardRefusalGate: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    // @unchecked: used only on its channel's event loop.
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let router: FakeAPIRouter
+    private var swallowing = false
+
+    init(router: FakeAPIRouter) { self.router = router }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch part {
+        case .head(let head) where head.uri.contains("/portforward") && head.headers.contains(name: "Upgrade")
+            && !FakePortForward.wouldUpgrade(router: router, head: head):
+            swallowing = true
+            let request = FakeAPIRequest(method: head.method.rawValue, uri: head.uri, contentType: nil,
+                                         authorization: head.headers.first(name: "Authorization"), body: Data())
+            guard case .json(let status, let body, let extra) = router.route(request) else { return }
+            let data = body.jsonData()
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: String(data.count))
+            headers.add(name: "Connection", value: "close")
+            for (name, value) in extra { headers.add(name: name, value: value) }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version,
+                                                                 status: HTTPResponseStatus(statusCode: status),
+                                                                 headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: data)))), promise: nil)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        case .head(let head) where head.uri.contains("/portforward") && head.headers.contains(name: "Upgrade"):
+            // This one upgrades: after it the connection carries WebSocket frames, not HTTP parts.
+            swallowing = false
+            context.fireChannelRead(data)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        case .head:
+            swallowing = false
+            context.fireChannelRead(data)
+        case .body, .end:
+            if !swallowing { context.fireChannelRead(data) }
+        }
     }
 }
