@@ -236,7 +236,7 @@ struct FakeKubeletTests {
             _ = try await waitForReady(server, kubelet, replicas: 1)
             let finalPIDs = kubelet.runningPIDs
             #expect(finalPIDs.count == 1)
-            kubelet.stop()
+            await kubelet.shutdown()
             #expect(kubelet.runningPIDs.isEmpty)
             #expect(finalPIDs.allSatisfy { kill($0, 0) != 0 })
             #expect(!FileManager.default.fileExists(atPath: kubelet.directory.path))
@@ -260,6 +260,7 @@ struct FakeKubeletTests {
             }
             #expect(after.ip == before.ip)
             #expect(try await command(after, "PING").string == "PONG")
+            await kubelet.shutdown()
         }
     }
 }

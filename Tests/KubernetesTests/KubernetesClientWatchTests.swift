@@ -121,7 +121,7 @@ struct KubernetesClientWatchCancellationTests {
             }
             consumer.cancel()
             _ = try await consumer.value
-            try await poll("the server to drop the watch", until: .after(.seconds(5))) {
+            try await poll("the server to drop the watch", until: .after(.seconds(30))) {
                 server.store.watcherCount == 0 ? .done(()) : .notYet("\(server.store.watcherCount) watchers")
             }
         }

@@ -15,12 +15,12 @@ import TestSupport
         do {
             try await run(server: server, kubelet: kubelet, environment: environment)
         } catch {
-            kubelet.stop()
+            await kubelet.shutdown()
             try? await server.stop()
             try? FileManager.default.removeItem(at: environment.stateDirectory)
             throw error
         }
-        kubelet.stop()
+        await kubelet.shutdown()
         try await server.stop()
         try? FileManager.default.removeItem(at: environment.stateDirectory)
     }

@@ -17,8 +17,14 @@ extension KubernetesClient {
         let streamClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         let task = Task {
             do {
-                try await runWatch(collectionPath, labelSelector: labelSelector, from: resourceVersion,
-                                   using: streamClient, into: continuation)
+                // Cancellation shuts the client down at once: a streaming body may not notice
+                // cancellation until its next chunk, which on a quiet watch can be minutes away.
+                try await withTaskCancellationHandler {
+                    try await runWatch(collectionPath, labelSelector: labelSelector, from: resourceVersion,
+                                       using: streamClient, into: continuation)
+                } onCancel: {
+                    Task { try? await streamClient.shutdown() }
+                }
                 continuation.finish()
             } catch {
                 if Task.isCancelled || error is CancellationError {
@@ -135,6 +141,7 @@ extension KubernetesClient {
         var pending = Data()
         do {
             for try await chunk in response.body {
+                try Task.checkCancellation()
                 pending.append(contentsOf: chunk.readableBytesView)
                 while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                     let line = pending[pending.startIndex..<newline]

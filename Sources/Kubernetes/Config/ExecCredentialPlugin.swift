@@ -37,19 +37,34 @@ enum ExecCredentialPlugin {
         for variable in config.env { childEnvironment[variable.name] = variable.value }
         childEnvironment["KUBERNETES_EXEC_INFO"] = try execInfo(config, clusterServer: clusterServer)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = config.args
-        process.environment = childEnvironment
-        process.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw failure(config, "exec plugin '\(executable)' could not be started (\(error.localizedDescription))", hint: config.installHint)
+        // A script written moments ago can still be open for writing in a child that another
+        // thread just forked (ETXTBSY): a few quick retries, each with a fresh Process, get past it.
+        var attempt = 0
+        var launched: (process: Process, output: Pipe, errors: Pipe)?
+        while launched == nil {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = config.args
+            process.environment = childEnvironment
+            process.standardInput = FileHandle.nullDevice
+            let output = Pipe()
+            let errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            do {
+                try process.run()
+                launched = (process, output, errors)
+            } catch {
+                attempt += 1
+                guard attempt < 5, FileManager.default.isExecutableFile(atPath: executable) else {
+                    throw failure(config, "exec plugin '\(executable)' could not be started (\(error.localizedDescription))",
+                                  hint: config.installHint)
+                }
+                try await Task.sleep(for: .milliseconds(20 * attempt))
+            }
+        }
+        guard let (process, output, errors) = launched else {
+            throw failure(config, "exec plugin '\(executable)' could not be started", hint: config.installHint)
         }
         // Both pipes are drained while the plugin runs, so a chatty plugin cannot block on a full pipe.
         let stdout = PipeReader(output.fileHandleForReading)

@@ -132,8 +132,20 @@ public final class FakeKubelet: Sendable {
         )
     }
 
+    /// `stop()` from async code: its bounded waits run on a thread of their own, so they never
+    /// hold one of the few threads every other test's tasks run on.
+    public func shutdown() async {
+        await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+            Thread { [self] in
+                stop()
+                finished.resume()
+            }.start()
+        }
+    }
+
     /// Stops following the store, kills every redis-server this kubelet started (SIGTERM, bounded
     /// wait, SIGKILL) and removes its temp dir. Pod objects stay in the store. Safe to call twice.
+    /// Blocks the calling thread for up to a few seconds: async code calls `shutdown()`.
     public func stop() {
         guard state.markStopped() else { return }
         subscriptions.forEach(store.unsubscribe)
