@@ -125,6 +125,10 @@ extension DeploymentTarget {
         configuration.tlsServerName = kubeContext.tls.serverName
         configuration.authorization = { try await credentials.authorizationHeader() }
         configuration.onUnauthorized = { await credentials.invalidate() }
-        return KubernetesPlatform(deployment: deployment, client: KubernetesClient(configuration: configuration))
+        // Pod IPs are routable only inside the cluster; from outside, tunnel through the API server.
+        let mode = settings.connect ?? (kubeContext.isInCluster ? .direct : .portForward)
+        let connect: KubernetesPlatform.Connect = mode == .direct ? .direct : .portForward
+        return KubernetesPlatform(deployment: deployment, client: KubernetesClient(configuration: configuration),
+                                  connect: connect)
     }
 }

@@ -12,6 +12,12 @@ public enum PlatformKind: String, Sendable, CaseIterable {
     case kubernetes, local
 }
 
+/// How RESP reaches Kubernetes pods (CLI.md `--connect`).
+public enum ConnectMode: String, Sendable, CaseIterable {
+    case direct
+    case portForward = "port-forward"
+}
+
 public enum Verbosity: Int, Sendable, Comparable {
     case quiet = 0, normal = 1, verbose = 2
     public static func < (lhs: Verbosity, rhs: Verbosity) -> Bool { lhs.rawValue < rhs.rawValue }
@@ -34,12 +40,14 @@ public struct GlobalSettings: Sendable {
     public var nodes: [RedisEndpoint]?
     public var user: String?
     public var passwordFile: String?
+    /// `--connect`: nil picks direct inside a cluster, port-forward outside.
+    public var connect: ConnectMode?
 
     public init(configPath: String? = nil, platform: PlatformKind = .kubernetes, name: String? = nil,
                 namespace: String? = nil, stateDirectory: String? = nil, kubeconfig: String? = nil,
                 kubeContext: String? = nil, output: OutputFormat = .text, timeout: Duration = .seconds(600),
                 assumeYes: Bool = false, verbosity: Verbosity = .normal, nodes: [RedisEndpoint]? = nil,
-                user: String? = nil, passwordFile: String? = nil) {
+                user: String? = nil, passwordFile: String? = nil, connect: ConnectMode? = nil) {
         self.configPath = configPath
         self.platform = platform
         self.name = name
@@ -54,6 +62,7 @@ public struct GlobalSettings: Sendable {
         self.nodes = nodes
         self.user = user
         self.passwordFile = passwordFile
+        self.connect = connect
     }
 }
 

@@ -6,6 +6,7 @@ import RedisCtlKit
 
 extension OutputFormat: ExpressibleByArgument {}
 extension PlatformKind: ExpressibleByArgument {}
+extension ConnectMode: ExpressibleByArgument {}
 
 /// The options every command takes (CLI.md "Global options").
 struct GlobalOptions: ParsableArguments {
@@ -54,6 +55,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Read the Redis password from this file.", valueName: "file"))
     var passwordFile: String?
 
+    @Option(name: .long, help: "Kubernetes: reach pods directly by IP, or port-forward through the API server (default: direct inside a cluster, port-forward outside).")
+    var connect: ConnectMode?
+
     func validate() throws {
         if parseDuration(timeout) == nil {
             throw ValidationError("--timeout '\(timeout)' is not a duration such as 30s, 5m or 1h")
@@ -89,7 +93,7 @@ struct GlobalOptions: ParsableArguments {
             kubeconfig: kubeconfig, kubeContext: context, output: output,
             timeout: parseDuration(timeout) ?? .seconds(600), assumeYes: yes,
             verbosity: quiet ? .quiet : (verbose ? .verbose : .normal), nodes: try parsedNodes(), user: user,
-            passwordFile: passwordFile)
+            passwordFile: passwordFile, connect: connect)
     }
 }
 

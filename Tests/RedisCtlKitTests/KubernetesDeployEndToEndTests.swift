@@ -54,8 +54,21 @@ import TestSupport
         #expect(again["changed"] as? Bool == false)
         #expect(again["init"] as? String == "already-initialized")
 
+        // Outside a cluster the default is port-forward: every RESP connection is a tunnel through
+        // the API server. verify opens two per node (with and without the password).
+        #expect(server.portForwardCount >= 6, "deploy did not use the API server's port-forward")
+        let tunnelsBefore = server.portForwardCount
         let verify = await environment.run(settings) { try await VerifyCommand(writeTest: true).run($0) }
         #expect(verify.status == 0, "verify: \(verify.stdout)")
+        #expect(server.portForwardCount - tunnelsBefore >= 12)
+
+        // --connect direct reaches the pod IPs without the API server.
+        var direct = settings
+        direct.connect = .direct
+        let tunnelsBeforeDirect = server.portForwardCount
+        let directVerify = await environment.run(direct) { try await VerifyCommand().run($0) }
+        #expect(directVerify.status == 0, "verify --connect direct: \(directVerify.stdout)")
+        #expect(server.portForwardCount == tunnelsBeforeDirect)
 
         let connection = await environment.run(settings) { try await ConnectionCommand().run($0) }
         #expect(try connection.json()["host"] as? String == "\(name == "redis-cluster" ? "redis" : name).redis-system.svc.cluster.local")

@@ -18,19 +18,40 @@ public struct KubernetesPlatform: Platform {
     /// The field manager every apply uses, so a second deploy owns exactly what the first did.
     public static let fieldManager = "redisctl"
 
-    public init(deployment: RedisDeployment, client: KubernetesClient, dialer: any RedisDialer = TCPDialer()) {
+    /// How RESP connections reach the pods.
+    public enum Connect: String, Sendable, CaseIterable {
+        /// By pod IP: from inside the cluster.
+        case direct
+        /// Through the API server's `pods/NAME/portforward`, one WebSocket per connection.
+        case portForward = "port-forward"
+    }
+
+    public init(deployment: RedisDeployment, client: KubernetesClient, connect: Connect = .direct) {
         self.deployment = deployment
         self.client = client
-        self.dialer = dialer
         self.names = ManifestNames(deployment)
+        switch connect {
+        case .direct:
+            self.dialer = TCPDialer()
+        case .portForward:
+            // Pod IPs (what the nodes announce, and what MOVED and ASK name) map to pod names,
+            // re-read from the API when an address is new (a pod came back on another IP).
+            let resolver = PodAddressResolver(client: client, namespace: deployment.metadata.namespace,
+                                              selector: Self.podSelector(for: deployment))
+            self.dialer = PortForwardDialer(configuration: client.configuration, namespace: deployment.metadata.namespace,
+                                            podName: { endpoint in try await resolver.podName(for: endpoint) })
+        }
     }
 
     public var clusterName: String { deployment.metadata.name }
     var namespace: String { deployment.metadata.namespace }
 
     /// The label selector of the Redis pods (the StatefulSet's own selector).
-    var podSelector: String {
-        "\(ManifestLabels.nameKey)=redis,\(ManifestLabels.instanceKey)=\(clusterName),\(ManifestLabels.componentKey)=redis"
+    var podSelector: String { Self.podSelector(for: deployment) }
+
+    static func podSelector(for deployment: RedisDeployment) -> String {
+        "\(ManifestLabels.nameKey)=redis,\(ManifestLabels.instanceKey)=\(deployment.metadata.name),"
+            + "\(ManifestLabels.componentKey)=redis"
     }
 
     // MARK: Apply
@@ -235,6 +256,34 @@ public struct KubernetesPlatform: Platform {
             }
         }
         return result
+    }
+}
+
+/// Pod IP -> pod name for the port-forward dialer, listed once and again on an unknown address.
+actor PodAddressResolver {
+    private let client: KubernetesClient
+    private let namespace: String
+    private let selector: String
+    private var names: [String: String] = [:]
+
+    init(client: KubernetesClient, namespace: String, selector: String) {
+        self.client = client
+        self.namespace = namespace
+        self.selector = selector
+    }
+
+    func podName(for endpoint: RedisEndpoint) async throws -> String {
+        if let name = names[endpoint.host] { return name }
+        let pods = try await client.list("/api/v1/namespaces/\(namespace)/pods", labelSelector: selector)
+        names = [:]
+        for pod in pods.items {
+            if let ip = pod["status"]["podIP"].string, let name = pod["metadata"]["name"].string { names[ip] = name }
+        }
+        guard let name = names[endpoint.host] else {
+            throw GeneralFailure(.operationFailed,
+                "no pod of this deployment has address \(endpoint.host) in namespace \(namespace); it may have been replaced")
+        }
+        return name
     }
 }
 
