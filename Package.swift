@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "RedisCtlCore", "RESP",
+                "RedisCtlCore", "RESP", "Kubernetes",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -68,7 +68,7 @@ private func statefulSet(replicas: Int, annotation: String = "one") -> String {
             ]],
         ],
     ]
-    return String(decoding: object.jsonData(), as: UTF8.self)
+    return String(decoding: object.encodedData, as: UTF8.self)
 }
 
 private let redisConf = """
@@ -125,7 +125,7 @@ private func waitForReady(_ server: FakeKubernetesAPIServer, _ kubelet: FakeKube
             return .done(ready.sorted { $0.name < $1.name })
         }
         let logs = pods.compactMap { $0["metadata"]["name"].string }.map { "\($0): \(kubelet.logTail(namespace: testNamespace, pod: $0, lines: 3))" }
-        return .notYet("status \(String(decoding: status.jsonData(), as: UTF8.self)), \(ready.count)/\(pods.count) pods ready; \(logs)")
+        return .notYet("status \(String(decoding: status.encodedData, as: UTF8.self)), \(ready.count)/\(pods.count) pods ready; \(logs)")
     }
 }
 

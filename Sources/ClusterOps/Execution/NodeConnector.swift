@@ -23,35 +23,6 @@ public struct NodeConnector: Sendable {
         anonymous.password = nil
         return try await RedisConnection.connect(to: endpoint, options: anonymous, dialer: dialer)
     }
-
-    /// Runs `body` with a connection to each endpoint, all at once; results keep the input order.
-    public func withEach<Result: Sendable>(
-        _ endpoints: [RedisEndpoint],
-        _ body: @escaping @Sendable (RedisEndpoint, RedisConnection) async throws -> Result
-    ) async -> [Swift.Result<Result, any Error>] {
-        await withTaskGroup(of: (Int, Swift.Result<Result, any Error>).self) { group in
-            for (index, endpoint) in endpoints.enumerated() {
-                group.addTask {
-                    do {
-                        let connection = try await connect(endpoint)
-                        do {
-                            let value = try await body(endpoint, connection)
-                            await connection.close()
-                            return (index, .success(value))
-                        } catch {
-                            await connection.close()
-                            throw error
-                        }
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            var results = [Swift.Result<Result, any Error>?](repeating: nil, count: endpoints.count)
-            for await (index, result) in group { results[index] = result }
-            return results.map { $0 ?? .failure(GeneralFailure(.operationFailed, "no result")) }
-        }
-    }
 }
 
 /// A connection per node, opened once and reused across the phases of one operation.

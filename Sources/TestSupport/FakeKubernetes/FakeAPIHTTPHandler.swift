@@ -58,7 +58,7 @@ final class FakeAPIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, status: Int, json: JSONValue, extraHeaders: [(String, String)]) {
-        let data = json.jsonData()
+        let data = json.encodedData
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(data.count))
@@ -85,7 +85,7 @@ final class FakeAPIHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let loop = context.eventLoop
         let bookmarks = watch.bookmarks
         let send: @Sendable (String, JSONValue) -> Void = { type, object in
-            var encoded = (["type": .string(type), "object": object] as JSONValue).jsonData()
+            var encoded = (["type": .string(type), "object": object] as JSONValue).encodedData
             encoded.append(UInt8(ascii: "\n"))
             let line = encoded
             loop.execute {

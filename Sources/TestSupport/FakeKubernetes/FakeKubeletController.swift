@@ -348,7 +348,7 @@ actor FakeKubeletController {
     /// A hash of the pod template (FNV-1a over its canonical JSON): a changed template gets a new revision.
     static func revisionHash(_ template: JSONValue) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in template.jsonData() {
+        for byte in template.encodedData {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3
         }

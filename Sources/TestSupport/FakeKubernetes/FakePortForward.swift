@@ -271,7 +271,7 @@ final class FakePortForwardRefusalGate: ChannelInboundHandler, RemovableChannelH
             let request = FakeAPIRequest(method: head.method.rawValue, uri: head.uri, contentType: nil,
                                          authorization: head.headers.first(name: "Authorization"), body: Data())
             guard case .json(let status, let body, let extra) = router.route(request) else { return }
-            let data = body.jsonData()
+            let data = body.encodedData
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "application/json")
             headers.add(name: "Content-Length", value: String(data.count))
