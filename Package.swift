@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Shared vocabulary: failure categories (exit codes), deadlines and polling, progress.
@@ -67,10 +69,36 @@ let package = Package(
             dependencies: ["RedisCtlCore", "Spec", "RESP", "Manifests", "Kubernetes"],
             swiftSettings: swiftSettings
         ),
+        // Backups: RDB pulled over the replication protocol, RDB reader -> DUMP payloads, stores (dir, S3).
+        .target(
+            name: "Backup",
+            dependencies: [
+                "RedisCtlCore", "Spec", "RESP", "ClusterOps",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The cluster-aware load generator: workloads, per-request latency histograms, reports, SLO gates.
+        .target(
+            name: "Bench",
+            dependencies: [
+                "RedisCtlCore", "RESP", "ClusterOps",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The commands' logic, independent of argument parsing.
         .target(
             name: "RedisCtlKit",
-            dependencies: ["RedisCtlCore", "Spec", "RESP", "ClusterOps", "Manifests", "Platforms", "Kubernetes"],
+            dependencies: [
+                "RedisCtlCore", "Spec", "RESP", "ClusterOps", "Manifests", "Platforms", "Kubernetes", "Backup", "Bench",
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -107,6 +135,17 @@ let package = Package(
         .testTarget(
             name: "PlatformsTests",
             dependencies: ["Platforms", "TestSupport", "Kubernetes", "Manifests", "Spec", "RedisCtlCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BackupTests",
+            dependencies: ["Backup", "ClusterOps", "RESP", "TestSupport", "RedisCtlCore",
+                           .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BenchTests",
+            dependencies: ["Bench", "ClusterOps", "RESP", "TestSupport", "RedisCtlCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
