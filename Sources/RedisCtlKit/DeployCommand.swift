@@ -54,7 +54,11 @@ public struct DeployCommand: Sendable {
             candidates: pods.map(\.layoutCandidate), masters: spec.masters,
             replicasPerMaster: spec.replicasPerMaster, dryRun: false, deadline: deadline)
         result.initStatus = outcome.status.rawValue
-        let report = try await VerifyCommand().report(target: target, nodes: pods)
+        // Pods whose configuration changed (a new maxmemory, image, ...) are restarted one by
+        // one with the cluster healthy in between; apply itself never restarts a running pod.
+        result.restarted = try await RollingRestart(target: target, progress: progress).run(deadline: deadline)
+        let current = result.restarted.isEmpty ? pods : try await target.platform.pods()
+        let report = try await VerifyCommand().report(target: target, nodes: current)
         result.verify = report
         try context.emit(result)
         return report.healthy ? 0 : 1
@@ -66,12 +70,17 @@ struct DeployResult: CommandResult {
     let platform: String
     let applied: ApplyResult
     var initStatus: String?
+    var restarted: [String] = []
     var verify: HealthReport?
     var dryRun = false
 
-    var changed: Bool { applied.changedAnything || (initStatus.map { $0 != "already-initialized" } ?? false) }
+    var changed: Bool {
+        applied.changedAnything || !restarted.isEmpty || (initStatus.map { $0 != "already-initialized" } ?? false)
+    }
 
-    enum CodingKeys: String, CodingKey { case cluster, platform, changed, applied, initStatus = "init", verify, healthy, dryRun }
+    enum CodingKeys: String, CodingKey {
+        case cluster, platform, changed, applied, initStatus = "init", restarted, verify, healthy, dryRun
+    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -80,6 +89,7 @@ struct DeployResult: CommandResult {
         try container.encode(changed, forKey: .changed)
         try container.encode(applied, forKey: .applied)
         try container.encodeIfPresent(initStatus, forKey: .initStatus)
+        try container.encode(restarted, forKey: .restarted)
         try container.encodeIfPresent(verify, forKey: .verify)
         try container.encodeIfPresent(verify?.healthy, forKey: .healthy)
         if dryRun { try container.encode(true, forKey: .dryRun) }
@@ -94,6 +104,7 @@ struct DeployResult: CommandResult {
             lines.append("no changes to \(applied.unchanged.count) pods")
         }
         if let initStatus { lines.append("cluster: \(initStatus)") }
+        if !restarted.isEmpty { lines.append("restarted one at a time: \(restarted.joined(separator: ", "))") }
         if let verify { lines += ["", VerifyResult(report: verify).text] }
         return lines.joined(separator: "\n")
     }

@@ -170,7 +170,7 @@ import Testing
     @Test func pluginLeavingAChildOnItsStdoutIsBoundedToo() async throws {
         // The background sleep keeps stdout open after the plugin exits; it ends on its own. The
         // answer must come well before it does, with room for a loaded machine.
-        try directory.writeScript("plugin.sh", "sleep 10 &\necho '{}'")
+        try directory.writeScript("plugin.sh", "sleep 30 &\necho '{}'")
         let config = ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: directory.file("plugin.sh"), origin: "test: user 'u'")
         let server = try #require(URL(string: "https://k8s.example.com"))
         let started = ContinuousClock.now
@@ -178,6 +178,6 @@ import Testing
             _ = try await ExecCredentialPlugin.run(config, environment: environment, clusterServer: server, timeout: .milliseconds(300))
         }
         #expect(message.contains("did not answer within"))
-        #expect(ContinuousClock.now - started < .seconds(6))
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 }

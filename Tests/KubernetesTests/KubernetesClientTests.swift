@@ -6,7 +6,7 @@ import Testing
 
 /// Retries fast enough for a test suite, still exercising the retry path.
 let fastRetries = KubernetesRetryPolicy(
-    maxAttempts: 4, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), maxTotalTime: .seconds(2)
+    maxAttempts: 4, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), maxTotalTime: .seconds(60)
 )
 
 let testNamespace = "redis-system"

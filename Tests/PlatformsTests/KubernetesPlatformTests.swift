@@ -103,6 +103,45 @@ import TestSupport
         }
     }
 
+    @Test func waitingForPodsThatFailNamesTheirLatestEvent() async throws {
+        try await Self.withPlatform { server, platform in
+            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            let labels: JSONValue = ["app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "redis-cluster",
+                                     "app.kubernetes.io/component": "redis"]
+            for ordinal in 0..<6 {
+                let ready = ordinal != 4
+                server.seed("pods", namespace: "redis-system", object: [
+                    "apiVersion": "v1", "kind": "Pod",
+                    "metadata": ["name": .string("redis-cluster-\(ordinal)"), "namespace": "redis-system", "labels": labels],
+                    "status": ["phase": ready ? "Running" : "Pending", "podIP": .string("10.0.0.\(ordinal + 1)"),
+                               "conditions": [["type": "Ready", "status": ready ? "True" : "False",
+                                               "reason": ready ? "" : "ContainersNotReady"]]],
+                ])
+            }
+            for (time, reason, message) in [("2026-01-01T10:00:00Z", "Scheduled", "assigned to node-a"),
+                                             ("2026-01-01T10:00:09Z", "BackOff", "Back-off restarting failed container redis"),
+                                             ("2026-01-01T10:00:05Z", "Pulled", "image already present")] {
+                server.seed("events", namespace: "redis-system", object: [
+                    "apiVersion": "v1", "kind": "Event",
+                    "metadata": ["name": .string("redis-cluster-4.\(reason)"), "namespace": "redis-system"],
+                    "involvedObject": ["kind": "Pod", "name": "redis-cluster-4", "namespace": "redis-system"],
+                    "reason": .string(reason), "message": .string(message), "type": "Warning",
+                    "lastTimestamp": .string(time),
+                ])
+            }
+            do {
+                _ = try await platform.waitForPods(count: 6, deadline: .after(.milliseconds(600)), progress: SilentProgress())
+                Issue.record("a pod that is not ready was reported ready")
+            } catch let error as WaitTimedOut {
+                #expect(error.message.contains("5/6 ready"), "\(error.message)")
+                #expect(error.message.contains("redis-cluster-4: ContainersNotReady"), "\(error.message)")
+                #expect(error.message.contains("redis-cluster-4: BackOff: Back-off restarting failed container redis"),
+                        "\(error.message)")
+                #expect(!error.message.contains("redis-cluster-3"), "\(error.message)")
+            }
+        }
+    }
+
     @Test func destroyKeepsTheNamespaceAndDataUnlessAsked() async throws {
         try await Self.withPlatform { server, platform in
             _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())

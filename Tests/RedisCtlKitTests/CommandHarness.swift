@@ -48,15 +48,23 @@ struct LocalTestEnvironment {
             .appendingPathComponent("redisctl-test-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         configPath = stateDirectory.appendingPathComponent("redisctl.yaml").path
-        let yaml = """
+        try Self.specYAML(name: name, spec: spec).write(toFile: configPath, atomically: true, encoding: .utf8)
+        subnetStart = "127.\(Int.random(in: 20...250)).\(Int.random(in: 0...255))"
+    }
+
+    static func specYAML(name: String, spec: String) -> String {
+        """
         apiVersion: redisctl.io/v1alpha1
         kind: RedisDeployment
         metadata: {name: \(name)}
         spec:
         \(spec.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         """
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        subnetStart = "127.\(Int.random(in: 20...250)).\(Int.random(in: 0...255))"
+    }
+
+    /// Replaces the spec file's `spec:` body, as an operator editing redisctl.yaml does.
+    func rewriteSpec(_ spec: String) throws {
+        try Self.specYAML(name: name, spec: spec).write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
     func settings(output: OutputFormat = .json, timeout: Duration = .seconds(90), yes: Bool = false,

@@ -1,4 +1,5 @@
 import Foundation
+import RESP
 import RedisCtlCore
 import Testing
 import TestSupport
@@ -70,6 +71,8 @@ import TestSupport
         #expect(directVerify.status == 0, "verify --connect direct: \(directVerify.stdout)")
         #expect(server.portForwardCount == tunnelsBeforeDirect)
 
+        try await changedSpecRollsOnePodAtATime(server: server, environment: environment, settings: settings)
+
         let connection = await environment.run(settings) { try await ConnectionCommand().run($0) }
         #expect(try connection.json()["host"] as? String == "\(name == "redis-cluster" ? "redis" : name).redis-system.svc.cluster.local")
 
@@ -80,5 +83,63 @@ import TestSupport
         try await poll("the kubelet to stop the pods", until: .after(.seconds(30))) {
             kubelet.runningPIDs.isEmpty ? .done(()) : .notYet("\(kubelet.runningPIDs.count) still running")
         }
+
+        // The data goes only when asked, and only with a confirmation.
+        let refused = await environment.run(settings) { try await DestroyCommand(deleteData: true).run($0) }
+        #expect(refused.status == 1 && refused.stderr.contains("--yes"), "\(refused.stderr)")
+        #expect(server.objects("persistentvolumeclaims", namespace: "redis-system").count == 6)
+        var confirmed = settings
+        confirmed.assumeYes = true
+        let deleted = await environment.run(confirmed) { try await DestroyCommand(deleteData: true).run($0) }
+        #expect(deleted.status == 0, "destroy --delete-data: \(deleted.stderr)")
+        #expect(server.objects("persistentvolumeclaims", namespace: "redis-system").isEmpty)
+        #expect(server.object("namespaces", name: "redis-system") == nil)
+    }
+
+    /// A new maxmemory changes the pod template; deploy rolls it out by lowering the StatefulSet's
+    /// partition one pod at a time, masters failing over first, while a writer keeps going.
+    func changedSpecRollsOnePodAtATime(server: FakeKubernetesAPIServer, environment: LocalTestEnvironment,
+                                       settings: GlobalSettings) async throws {
+        let revisionBefore = server.object("statefulsets", namespace: "redis-system", name: environment.name)?["status"]["updateRevision"].string
+        try environment.rewriteSpec("redis: {clusterNodeTimeoutMs: 2000, maxmemory: 5gb}")
+        let secret = try #require(server.objects("secrets", namespace: "redis-system").first {
+            $0["metadata"]["name"].string?.hasSuffix("-auth") == true || $0["data"]["password"].string != nil
+        })
+        let password = try #require(secret["data"]["password"].string.flatMap { Data(base64Encoded: $0) }
+            .flatMap { String(data: $0, encoding: .utf8) })
+        let writer = ClusterTrafficWriter(prefix: "rolling", password: password, seeds: {
+            server.objects("pods", namespace: "redis-system").compactMap { pod in
+                pod["status"]["podIP"].string.map { RedisEndpoint(host: $0, port: 6379) }
+            }
+        })
+        await writer.start()
+        try await Task.sleep(for: .milliseconds(300))
+        var slow = settings
+        slow.timeout = .seconds(240)
+        let deploy = await environment.run(slow) { try await DeployCommand().run($0) }
+        let summary = await writer.stop()
+        #expect(deploy.status == 0, "deploy with a new maxmemory: \(deploy.stdout) \(deploy.stderr)")
+        let report = try deploy.json()
+        #expect(report["restarted"] as? [String] == (0..<6).reversed().map { "\(environment.name)-\($0)" })
+        #expect(report["healthy"] as? Bool == true)
+
+        let statefulSet = try #require(server.object("statefulsets", namespace: "redis-system", name: environment.name))
+        let revision = statefulSet["status"]["updateRevision"].string
+        #expect(revision != revisionBefore)
+        #expect(statefulSet["status"]["currentRevision"].string == revision, "the rollout completed")
+        #expect(statefulSet["spec"]["updateStrategy"]["rollingUpdate"]["partition"].int == 6,
+                "the partition guards the pods again")
+        let pods = server.objects("pods", namespace: "redis-system")
+        #expect(pods.count == 6 && pods.allSatisfy { $0["metadata"]["labels"]["controller-revision-hash"].string == revision })
+
+        #expect(summary.acknowledged.count > 50, "the writer ran throughout (\(summary.acknowledged.count) writes)")
+        #expect(summary.failures.isEmpty, "writes failed during the rolling update: \(summary.failures.prefix(3))")
+        #expect(summary.clusterDownReplies == 0)
+        let lost = await writer.missingOrWrong()
+        #expect(lost.isEmpty, "acknowledged writes lost: \(lost.prefix(5))")
+
+        let again = await environment.run(settings) { try await DeployCommand().run($0) }
+        #expect(again.status == 0)
+        #expect(try again.json()["changed"] as? Bool == false, "a second deploy restarts nothing")
     }
 }

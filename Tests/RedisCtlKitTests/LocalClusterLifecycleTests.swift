@@ -1,4 +1,5 @@
 import Foundation
+import RESP
 import Testing
 @testable import RedisCtlKit
 
@@ -18,6 +19,7 @@ import Testing
             try await independentClient(environment)
             try await deadReplicaIsReportedAndRestarted(environment)
             try await failedOverMasterIsReported(environment)
+            try await changedConfigRollsOnePodAtATime(environment)
             try await destroyStopsExactlyItsProcesses(environment)
         } catch {
             await environment.tearDown()
@@ -168,6 +170,55 @@ import Testing
         let after = try await environment.run { try await VerifyCommand().run($0) }.json()
         let oldMaster = (after["nodes"] as? [[String: Any]] ?? []).first { $0["name"] as? String == masterName }
         #expect(oldMaster?["role"] as? String == "replica", "the restarted master rejoins as a replica")
+    }
+
+    /// A new maxmemory reaches every node through restarts, one pod at a time: masters hand their
+    /// slots to a replica first and take them back, so a writer running throughout loses nothing.
+    func changedConfigRollsOnePodAtATime(_ environment: LocalTestEnvironment) async throws {
+        let before = try await environment.run { try await VerifyCommand().run($0) }.json()
+        let mastersBefore = Set((before["nodes"] as? [[String: Any]] ?? [])
+            .filter { $0["role"] as? String == "master" }.compactMap { $0["name"] as? String })
+        #expect(mastersBefore.count == 3)
+        let pidsBefore = (0..<6).compactMap(environment.pid(ofPod:))
+
+        try environment.rewriteSpec("redis: {clusterNodeTimeoutMs: 1500, maxmemory: 5gb}")
+        let password = try String(contentsOf: environment.clusterDirectory.appendingPathComponent("password"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let connection = try await environment.run { try await ConnectionCommand().run($0) }.json()
+        let pods = (connection["nodes"] as? [String] ?? []).compactMap(RedisEndpoint.init(parsing:))
+        #expect(pods.count == 6)
+        let writer = ClusterTrafficWriter(prefix: "rolling", password: password, seeds: { pods })
+        await writer.start()
+        try await Task.sleep(for: .milliseconds(300))
+        let deploy = await environment.run(environment.settings(timeout: .seconds(180))) { try await DeployCommand().run($0) }
+        let summary = await writer.stop()
+        #expect(deploy.status == 0, "deploy with a new maxmemory: \(deploy.stdout) \(deploy.stderr)")
+        let report = try deploy.json()
+        #expect(report["changed"] as? Bool == true)
+        #expect(report["restarted"] as? [String] == (0..<6).reversed().map { "\(environment.name)-\($0)" })
+        #expect(report["healthy"] as? Bool == true)
+
+        let pidsAfter = (0..<6).compactMap(environment.pid(ofPod:))
+        #expect(Set(pidsAfter).isDisjoint(with: pidsBefore), "every process was restarted")
+        for pod in pods {
+            let connection = try await RedisConnection.connect(to: pod, options: RedisConnectionOptions(password: password))
+            let maxmemory = try await connection.send(RedisCommand("CONFIG", "GET", "maxmemory")).array?.last?.string
+            await connection.close()
+            #expect(maxmemory == String(Int64(5) << 30), "\(pod): maxmemory \(maxmemory ?? "nil")")
+        }
+        let after = try await environment.run { try await VerifyCommand().run($0) }.json()
+        let mastersAfter = Set((after["nodes"] as? [[String: Any]] ?? [])
+            .filter { $0["role"] as? String == "master" }.compactMap { $0["name"] as? String })
+        #expect(mastersAfter == mastersBefore, "masters took their role back after their restart")
+
+        #expect(summary.acknowledged.count > 50, "the writer ran throughout (\(summary.acknowledged.count) writes)")
+        #expect(summary.failures.isEmpty, "writes failed during the rolling restart: \(summary.failures.prefix(3))")
+        #expect(summary.clusterDownReplies == 0)
+        let lost = await writer.missingOrWrong()
+        #expect(lost.isEmpty, "acknowledged writes lost: \(lost.prefix(5))")
+
+        let again = await environment.run { try await DeployCommand().run($0) }
+        #expect(try again.json()["changed"] as? Bool == false, "a second deploy restarts nothing")
     }
 
     func destroyStopsExactlyItsProcesses(_ environment: LocalTestEnvironment) async throws {

@@ -50,7 +50,17 @@ extension AppsV1 {
         public struct UpdateStrategy: Codable, Sendable, Equatable {
             /// `RollingUpdate` or `OnDelete`.
             public var type: String
-            public init(type: String) { self.type = type }
+            public var rollingUpdate: RollingUpdate?
+            public init(type: String, rollingUpdate: RollingUpdate? = nil) {
+                self.type = type
+                self.rollingUpdate = rollingUpdate
+            }
+        }
+
+        public struct RollingUpdate: Codable, Sendable, Equatable {
+            /// Only pods with an ordinal at or above the partition are updated to a new template.
+            public var partition: Int?
+            public init(partition: Int? = nil) { self.partition = partition }
         }
 
         /// What happens to the volumes when the set is deleted or scaled down.

@@ -25,7 +25,11 @@ enum RedisStatefulSetBuilder {
                 replicas: spec.redisPodCount,
                 // Cluster nodes wait for each other, not for lower ordinals: start them all at once.
                 podManagementPolicy: "Parallel",
-                updateStrategy: .init(type: "RollingUpdate"),
+                // Cluster: the partition holds every pod on its revision; a changed template is
+                // rolled out by `redisctl deploy` one pod at a time, lowering the partition only
+                // after the pod's master role has moved to a replica and the cluster is healthy.
+                updateStrategy: .init(type: "RollingUpdate", rollingUpdate: spec.topology == .cluster
+                    ? .init(partition: spec.redisPodCount) : nil),
                 selector: LabelSelector(matchLabels: context.labels.selector(.redis)),
                 template: .init(
                     metadata: .init(

@@ -131,9 +131,43 @@ public struct KubernetesPlatform: Platform {
     // MARK: Pods
 
     public func waitForPods(count: Int, deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint] {
-        let statefulSetPath = AppsV1.StatefulSet.resource.objectPath(name: names.statefulSet, namespace: namespace)
         let reporter = ReadyCountReporter(progress: progress, total: count)
-        return try await poll("\(count) pods of \(names.statefulSet) to be ready", until: deadline,
+        do {
+            return try await pollPods(count: count, deadline: deadline, reporter: reporter)
+        } catch let timeout as WaitTimedOut {
+            // The pods' own conditions rarely say why; their latest events usually do.
+            let events = (try? await latestEvents(forPodsNotReady: try await podObjects(), expected: count)) ?? []
+            guard !events.isEmpty else { throw timeout }
+            throw WaitTimedOut(what: timeout.what, lastObservation: [timeout.lastObservation ?? "", "last events: "
+                + events.joined(separator: "; ")].filter { !$0.isEmpty }.joined(separator: "; "))
+        }
+    }
+
+    /// "redis-cluster-3: BackOff: Back-off restarting failed container", one per pod not ready or
+    /// not there (a pod in back-off may have no object between its attempts).
+    private func latestEvents(forPodsNotReady pods: [KubeJSON], expected: Int) async throws -> [String] {
+        let ready = Set(pods.filter(Self.isReady).compactMap { $0["metadata"]["name"].string })
+        let waiting = Set((0..<expected).map { "\(names.statefulSet)-\($0)" }).subtracting(ready)
+        guard !waiting.isEmpty else { return [] }
+        let events = try await client.list("/api/v1/namespaces/\(namespace)/events", labelSelector: nil).items
+        var latest: [String: (time: String, text: String)] = [:]
+        for event in events {
+            guard event["involvedObject"]["kind"].string == "Pod",
+                  let pod = event["involvedObject"]["name"].string, waiting.contains(pod) else { continue }
+            // RFC 3339 UTC timestamps sort as strings.
+            let time = event["lastTimestamp"].string ?? event["eventTime"].string
+                ?? event["metadata"]["creationTimestamp"].string ?? ""
+            // One line per pod, however chatty the message: whitespace runs collapse, long text is cut.
+            let message = (event["message"].string ?? "").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let text = [event["reason"].string, message.count > 240 ? message.prefix(240) + "…" : message]
+                .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            if latest[pod].map({ $0.time <= time }) ?? true { latest[pod] = (time, text) }
+        }
+        return latest.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.text)" }
+    }
+
+    private func pollPods(count: Int, deadline: Deadline, reporter: ReadyCountReporter) async throws -> [PodEndpoint] {
+        try await poll("\(count) pods of \(names.statefulSet) to be ready", until: deadline,
                               initialInterval: .milliseconds(100), maxInterval: .seconds(1)) {
             guard let statefulSet = try await client.get(statefulSetPath) else {
                 return .notYet("StatefulSet \(namespace)/\(names.statefulSet) does not exist")
@@ -143,8 +177,11 @@ public struct KubernetesPlatform: Platform {
             reporter.report(ready.count)
             let status = statefulSet["status"]
             let generation = statefulSet["metadata"]["generation"].int ?? 0
+            // Pods below the partition keep their revision until `restart` moves them on.
+            let partition = statefulSet["spec"]["updateStrategy"]["rollingUpdate"]["partition"].int ?? 0
+            let updateRevision = status["updateRevision"].string
             let rolledOut = (status["observedGeneration"].int ?? 0) >= generation
-                && status["updateRevision"].string == status["currentRevision"].string
+                && !pods.contains { Self.ordinal(of: $0) >= partition && Self.revision(of: $0) != updateRevision }
             if rolledOut, ready.count >= count, pods.count >= count {
                 return .done(try await endpoints(of: pods))
             }
@@ -157,6 +194,68 @@ public struct KubernetesPlatform: Platform {
 
     public func pods() async throws -> [PodEndpoint] {
         try await endpoints(of: try await podObjects())
+    }
+
+    // MARK: Rolling restarts
+
+    public func podsAwaitingRestart() async throws -> [PodEndpoint] {
+        guard let statefulSet = try await client.get(statefulSetPath),
+              let updateRevision = statefulSet["status"]["updateRevision"].string
+        else { return [] }
+        let stale = try await podObjects().filter { Self.revision(of: $0) != updateRevision }
+        return try await endpoints(of: stale).sorted { $0.ordinal > $1.ordinal }
+    }
+
+    /// Lowers the partition to the pod's ordinal, so the StatefulSet controller recreates exactly
+    /// that pod from the new template, waits for it, and raises the partition again.
+    public func restart(_ pod: PodEndpoint, deadline: Deadline, progress: any ProgressReporter) async throws -> PodEndpoint {
+        try await applyStatefulSet(partition: pod.ordinal)
+        do {
+            let restarted = try await poll("\(pod.name) to come back on the new revision", until: deadline,
+                                           initialInterval: .milliseconds(100), maxInterval: .seconds(1)) {
+                () async throws -> PollOutcome<PodEndpoint> in
+                guard let updateRevision = try await client.get(statefulSetPath)?["status"]["updateRevision"].string,
+                      let object = try await client.get(podPath(pod.name))
+                else { return .notYet("\(pod.name) not recreated yet") }
+                guard Self.revision(of: object) == updateRevision else { return .notYet("\(pod.name) still runs revision \(Self.revision(of: object) ?? "?")") }
+                guard Self.isReady(object), let endpoint = try await endpoints(of: [object]).first else {
+                    return .notYet(Self.notReadyReason(object))
+                }
+                return .done(endpoint)
+            }
+            try await applyStatefulSet(partition: nil)
+            return restarted
+        } catch {
+            // Never leave the partition low: the controller would go on replacing pods unguarded.
+            try? await applyStatefulSet(partition: nil)
+            throw error
+        }
+    }
+
+    private var statefulSetPath: String {
+        AppsV1.StatefulSet.resource.objectPath(name: names.statefulSet, namespace: namespace)
+    }
+
+    private func podPath(_ name: String) -> String {
+        "/api/v1/namespaces/\(namespace)/pods/\(name)"
+    }
+
+    /// Applies the deployment's StatefulSet, with its partition lowered to `partition` when given.
+    private func applyStatefulSet(partition: Int?) async throws {
+        let groups = try ManifestSet.build(from: deployment, options: RenderOptions())
+        guard var statefulSet = groups.allObjects.lazy.compactMap({ $0 as? AppsV1.StatefulSet })
+            .first(where: { $0.metadata.name == names.statefulSet })
+        else { throw GeneralFailure(.operationFailed, "the manifests have no StatefulSet \(names.statefulSet)") }
+        if let partition {
+            statefulSet.spec.updateStrategy?.rollingUpdate = .init(partition: partition)
+        }
+        _ = try await client.apply(statefulSetPath, body: try YAMLRenderer.render(statefulSet),
+                                   fieldManager: Self.fieldManager, dryRun: false)
+    }
+
+    /// The StatefulSet revision a pod was created from.
+    static func revision(of pod: KubeJSON) -> String? {
+        pod["metadata"]["labels"]["controller-revision-hash"].string
     }
 
     private func podObjects() async throws -> [KubeJSON] {

@@ -159,27 +159,68 @@ public struct LocalPlatform: Platform {
             let configChanged = previous != config
             if configChanged { try writePrivate(config, to: configURL) }
 
-            let pidFile = directory.appendingPathComponent("redis.pid").path
-            let runningPID = LocalProcess.readPID(pidFile).flatMap { LocalProcess.isRedisServer($0) ? $0 : nil }
-            switch (runningPID, configChanged) {
+            switch (runningPID(ordinal), configChanged) {
             case (.some, false):
                 result.unchanged.append(name)
                 continue
-            case (.some(let pid), true):
-                // A changed config takes effect by restarting the process; data and nodes.conf stay.
-                progress.step("\(name): configuration changed, restarting")
-                await LocalProcess.stop(pid: pid, deadline: deadline.capped(at: .seconds(30)))
+            case (.some, true):
+                // Restarting every process at once would take the cluster down: the new config is
+                // written now and rolled out pod by pod (podsAwaitingRestart / restart).
+                progress.detail("\(name): configuration changed; it takes effect when the pod is restarted")
                 result.updated.append(name)
+                continue
             case (.none, _):
                 progress.step(previous == nil ? "\(name): starting on \(address):\(Self.redisPort)"
                                               : "\(name): not running, starting again on \(address):\(Self.redisPort)")
                 if previous == nil { result.created.append(name) } else { result.updated.append(name) }
             }
-            _ = try await LocalProcess.start(
-                configPath: configURL.path, pidFile: pidFile,
-                logFile: directory.appendingPathComponent("redis.log").path, deadline: deadline)
+            try await start(ordinal: ordinal, deadline: deadline)
         }
         return result
+    }
+
+    /// Starts a pod's process from its redis.conf and remembers which config it runs.
+    private func start(ordinal: Int, deadline: Deadline) async throws {
+        let directory = podDirectory(ordinal)
+        let configURL = directory.appendingPathComponent("redis.conf")
+        let config = try String(contentsOf: configURL, encoding: .utf8)
+        _ = try await LocalProcess.start(
+            configPath: configURL.path, pidFile: directory.appendingPathComponent("redis.pid").path,
+            logFile: directory.appendingPathComponent("redis.log").path, deadline: deadline)
+        try writePrivate(config, to: runningConfigURL(ordinal))
+    }
+
+    /// A copy of the config the running process was started from.
+    private func runningConfigURL(_ ordinal: Int) -> URL {
+        podDirectory(ordinal).appendingPathComponent("redis.conf.running")
+    }
+
+    private func runningPID(_ ordinal: Int) -> Int32? {
+        let pidFile = podDirectory(ordinal).appendingPathComponent("redis.pid").path
+        return LocalProcess.readPID(pidFile).flatMap { LocalProcess.isRedisServer($0) ? $0 : nil }
+    }
+
+    public func podsAwaitingRestart() async throws -> [PodEndpoint] {
+        try await pods().filter { pod in
+            guard runningPID(pod.ordinal) != nil else { return false }
+            let wanted = try? String(contentsOf: podDirectory(pod.ordinal).appendingPathComponent("redis.conf"), encoding: .utf8)
+            let running = try? String(contentsOf: runningConfigURL(pod.ordinal), encoding: .utf8)
+            return wanted != running
+        }.sorted { $0.ordinal > $1.ordinal }
+    }
+
+    public func restart(_ pod: PodEndpoint, deadline: Deadline, progress: any ProgressReporter) async throws -> PodEndpoint {
+        if let pid = runningPID(pod.ordinal) {
+            await LocalProcess.stop(pid: pid, deadline: deadline.capped(at: .seconds(30)))
+        }
+        try await start(ordinal: pod.ordinal, deadline: deadline)
+        let password = try await password()
+        try await poll("\(pod.name) to answer PING after its restart", until: deadline) {
+            await Self.answersPing(pod.endpoint, password: password) ? .done(()) : .notYet("not answering yet")
+        }
+        var restarted = pod
+        restarted.ready = true
+        return restarted
     }
 
     public func pods() async throws -> [PodEndpoint] {
@@ -249,7 +290,7 @@ public struct LocalPlatform: Platform {
             result.deleted.append(podName(ordinal))
             if !deleteData {
                 // Keep data/ (AOF, RDB, nodes.conf); drop what deploy rewrites anyway.
-                for file in ["redis.conf", "redis.pid", "redis.log"] {
+                for file in ["redis.conf", "redis.conf.running", "redis.pid", "redis.log"] {
                     try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
                 }
             }

@@ -11,6 +11,7 @@ enum FakeKubeletKinds {
     static let claims = FakeResourceType(
         group: "", version: "v1", plural: "persistentvolumeclaims", kind: "PersistentVolumeClaim", namespaced: true, hasStatusSubresource: true
     )
+    static let events = FakeResourceType(group: "", version: "v1", plural: "events", kind: "Event", namespaced: true)
     static let statefulSets = FakeResourceType(
         group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", namespaced: true, hasStatusSubresource: true
     )
@@ -109,6 +110,7 @@ actor FakeKubeletController {
                     let failures = (backoff[key]?.failures ?? 0) + 1
                     let delay = Duration.milliseconds(min(100 * (1 << min(failures, 6)), 5000))
                     backoff[key] = (failures, ContinuousClock.now.advanced(by: delay), "redis-server exited: \(log)")
+                    recordEvent(key, reason: "BackOff", message: "Back-off restarting failed container: \(log)")
                     if log.contains("Address already in use") || log.contains("Could not create server TCP listening socket") {
                         addresses[key] = nil
                     }
@@ -250,6 +252,7 @@ actor FakeKubeletController {
             try? FileManager.default.removeItem(at: podDirectory)
             let failures = (backoff[key]?.failures ?? 0) + 1
             backoff[key] = (failures, ContinuousClock.now.advanced(by: .milliseconds(min(100 * (1 << min(failures, 6)), 5000))), "\(error)")
+            recordEvent(key, reason: "FailedMount", message: "\(error)")
             _ = try? store.delete(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name, propagationPolicy: "Background")
             return
         }
@@ -387,6 +390,19 @@ actor FakeKubeletController {
         ]
         if let message { status["message"] = .string(message) }
         return status
+    }
+
+    /// A Warning event on the pod, as the kubelet posts them (one object per reason, counted).
+    private func recordEvent(_ key: FakeKubeletPodKey, reason: String, message: String) {
+        let name = "\(key.name).\(reason.lowercased())"
+        let count = (store.get(FakeKubeletKinds.events, namespace: key.namespace, name: name)?["count"].int ?? 0) + 1
+        store.put(FakeKubeletKinds.events, namespace: key.namespace, object: [
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": ["name": .string(name), "namespace": .string(key.namespace)],
+            "involvedObject": ["kind": "Pod", "name": .string(key.name), "namespace": .string(key.namespace)],
+            "reason": .string(reason), "message": .string(message), "type": "Warning", "count": .integer(count),
+            "lastTimestamp": .string(Self.timestamp()), "source": ["component": "kubelet"],
+        ])
     }
 
     static func timestamp() -> String {

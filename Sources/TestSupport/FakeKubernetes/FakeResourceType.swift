@@ -34,6 +34,7 @@ public struct FakeResourceType: Sendable, Hashable {
         .init(group: "", version: "v1", plural: "services", kind: "Service", namespaced: true, hasStatusSubresource: true),
         .init(group: "", version: "v1", plural: "serviceaccounts", kind: "ServiceAccount", namespaced: true),
         .init(group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true, hasStatusSubresource: true),
+        .init(group: "", version: "v1", plural: "events", kind: "Event", namespaced: true),
         .init(group: "", version: "v1", plural: "persistentvolumeclaims", kind: "PersistentVolumeClaim", namespaced: true, hasStatusSubresource: true),
         .init(group: "", version: "v1", plural: "resourcequotas", kind: "ResourceQuota", namespaced: true, hasStatusSubresource: true),
         .init(group: "", version: "v1", plural: "limitranges", kind: "LimitRange", namespaced: true),
