@@ -25,12 +25,14 @@ enum RDBTestData {
     /// A 20 MB value of pseudo-random bytes (not compressible, so it is stored raw).
     static let bigValue: [UInt8] = {
         var state: UInt64 = 0x9e37_79b9_7f4a_7c15
-        return (0..<(20 << 20)).map { _ in
+        var words = [UInt64](repeating: 0, count: (20 << 20) / 8)
+        for index in words.indices {
             state ^= state << 13
             state ^= state >> 7
             state ^= state << 17
-            return UInt8(truncatingIfNeeded: state)
+            words[index] = state
         }
+        return words.withUnsafeBytes { Array($0) }
     }()
 
     static func command(_ parts: String...) -> RedisCommand { RedisCommand(parts[0], Array(parts.dropFirst())) }
@@ -79,11 +81,6 @@ enum RDBTestData {
         for index in 0..<smallKeys {
             commands.append(command("SET", "k:\(index)", "value-\(index)"))
         }
-        var shortLived: [String] = []
-        for index in 0..<5 {
-            shortLived.append("ttl:short:\(index)")
-            commands.append(command("SET", "ttl:short:\(index)", "gone soon", "PX", String(shortTTLms)))
-        }
         for result in try await connection.pipeline(commands) {
             if case .failure(let error) = result { throw error }
         }
@@ -95,6 +92,12 @@ enum RDBTestData {
             _ = try await connection.send(command("XDEL", "stream:events", ids[2]))
         }
         _ = try await connection.send(RedisCommand(bytes: [Array("SET".utf8), Array("str:big".utf8), bigValue]))
+        // Last, so they are still there when the caller saves right after.
+        var shortLived: [String] = []
+        for index in 0..<5 {
+            shortLived.append("ttl:short:\(index)")
+            _ = try await connection.send(command("SET", "ttl:short:\(index)", "gone soon", "PX", String(shortTTLms)))
+        }
         return shortLived
     }
 
@@ -122,11 +125,48 @@ enum RDBTestData {
         return reply.bytes.map { Array(buffer: $0) }
     }
 
+    /// DUMP and PEXPIRETIME of many keys, pipelined.
+    static func dumpsAndExpiries(_ connection: RedisConnection, _ keys: [[UInt8]]) async throws -> [[UInt8]: (dump: [UInt8]?, expiry: Int64?)] {
+        var commands: [RedisCommand] = []
+        for key in keys {
+            commands.append(RedisCommand(bytes: [Array("DUMP".utf8), key]))
+            commands.append(RedisCommand(bytes: [Array("PEXPIRETIME".utf8), key]))
+        }
+        let replies = try await connection.pipeline(commands).map { try $0.get() }
+        var result: [[UInt8]: (dump: [UInt8]?, expiry: Int64?)] = [:]
+        for (index, key) in keys.enumerated() {
+            result[key] = (replies[2 * index].bytes.map { Array(buffer: $0) }, replies[2 * index + 1].int)
+        }
+        return result
+    }
+
     static func pexpireTime(_ connection: RedisConnection, _ key: [UInt8]) async throws -> Int64? {
         try await connection.send(RedisCommand(bytes: [Array("PEXPIRETIME".utf8), key])).int
     }
 }
 
 extension RDBTestData {
+    /// A key's content in a form that does not depend on encoding or hash table order, for values
+    /// whose DUMP legitimately differs between servers (hashtable sets and hashes iterate in
+    /// per-process hash order).
+    static func content(_ connection: RedisConnection, _ key: [UInt8]) async throws -> String {
+        func ask(_ parts: String...) async throws -> RESPValue {
+            try await connection.send(RedisCommand(bytes: [Array(parts[0].utf8), key] + parts.dropFirst().map { Array($0.utf8) }))
+        }
+        func strings(_ value: RESPValue) -> [String] { (value.array ?? []).map { $0.string ?? "\($0)" } }
+        let type = try await ask("TYPE").string ?? "none"
+        switch type {
+        case "string": return "string:" + (try await ask("GET").string ?? "")
+        case "list": return "list:" + strings(try await ask("LRANGE", "0", "-1")).joined(separator: ",")
+        case "set": return "set:" + strings(try await ask("SMEMBERS")).sorted().joined(separator: ",")
+        case "zset": return "zset:" + strings(try await ask("ZRANGE", "0", "-1", "WITHSCORES")).joined(separator: ",")
+        case "hash":
+            let flat = strings(try await ask("HGETALL"))
+            let pairs = stride(from: 0, to: flat.count - 1, by: 2).map { flat[$0] + "=" + flat[$0 + 1] }
+            return "hash:" + pairs.sorted().joined(separator: ",")
+        default: return type + ":" + "\(try await ask("DUMP"))"
+        }
+    }
+
     static func command(_ name: String, _ arguments: [String]) -> RedisCommand { RedisCommand(name, arguments) }
 }
