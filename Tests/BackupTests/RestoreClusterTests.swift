@@ -114,16 +114,31 @@ import TestSupport
         // 3. With replace: everything arrives; the short-lived keys have expired by now and are skipped.
         let untilExpired = lastShortExpiry + 50 - Int64(Date().timeIntervalSince1970 * 1000)
         if untilExpired > 0 { try await Task.sleep(for: .milliseconds(untilExpired)) }
+        // A second shard, hand-written: 300 strings and the same function library (loaded once).
+        var shard = RDBFixtureBuilder(version: 10)
+        shard.function(RDBTestData.libraryCode)
+        shard.selectDB(0)
+        for index in 0..<300 { shard.entry(type: 0, key: "shard2:\(index)", value: RDBFixtureBuilder.string("value \(index)")) }
+        shard.finish()
+        let shardFile = FileManager.default.temporaryDirectory.appendingPathComponent("shard2-\(UUID().uuidString).rdb")
+        defer { try? FileManager.default.removeItem(at: shardFile) }
+        try Data(shard.bytes).write(to: shardFile)
+
         let progress = RecordingProgress()
-        let report = try await restorer(replace: true, progress).restore(rdbFile: rdb, into: topology, deadline: .after(.seconds(120)))
+        let report = try await restorer(replace: true, progress)
+            .restore(rdbFiles: [rdb, shardFile.path], into: topology, deadline: .after(.seconds(120)))
         #expect(report.keysExpiredSkipped == shortLived.count)
-        #expect(report.keysRestored == sourceKeys.count)
+        #expect(report.keysRestored == sourceKeys.count + 300)
         #expect(report.functionsLoaded == 1)
         #expect(report.checkedForExistingKeys == false)
         #expect(report.keysPerMaster.count == 3 && report.keysPerMaster.values.allSatisfy { $0 > 500 })
         #expect(report.keysPerMaster.values.reduce(0, +) == report.keysRestored)
-        #expect(report.files.map(\.keysRead) == [fileKeys.count])
-        #expect(report.bytesRead == (try FileManager.default.attributesOfItem(atPath: rdb)[.size] as? NSNumber)?.int64Value)
+        #expect(report.files.map(\.keysRead) == [fileKeys.count, 300])
+        #expect(report.files.map(\.keysRestored) == [sourceKeys.count, 300])
+        let rdbSize = (try FileManager.default.attributesOfItem(atPath: rdb)[.size] as? NSNumber)?.int64Value ?? 0
+        #expect(report.bytesRead == rdbSize + Int64(shard.bytes.count))
+        let sample = try await pool.connection(router.endpoint(router.masterIndex(forKey: Array("shard2:7".utf8))))
+        #expect(try await sample.send("GET", "shard2:7").string == "value 7")
         #expect(progress.messages.last?.hasPrefix("restored \(report.keysRestored) keys into 3 masters") == true)
         #expect(try await Self.dbsizes(targets).reduce(0, +) == Int64(report.keysRestored))
 
@@ -158,7 +173,7 @@ import TestSupport
 
         // 4. Everything exists now: without replace the restore refuses and names the count.
         let all = await Self.message { try await restorer(replace: false).restore(rdbFile: rdb, into: topology, deadline: .after(.seconds(60))) }
-        #expect(all?.contains("\(report.keysRestored) keys of the backup already exist") == true, "\(all ?? "no error")")
+        #expect(all?.contains("\(sourceKeys.count) keys of the backup already exist") == true, "\(all ?? "no error")")
     }
 
     @Test func unassignedSlotsAreRefused() throws {

@@ -14,7 +14,7 @@ import RedisCtlCore
 ///    sent in pipelined batches, a bounded number in flight per master; keys whose absolute expiry
 ///    has passed are skipped and counted.
 ///
-/// Files are read on NIO's blocking-I/O pool, one batch ahead of the writes.
+/// Files are read on NIO's blocking-I/O pool, one batch ahead of the writes, `filesInParallel` at a time.
 public struct ClusterRestorer: Sendable {
     public let pool: NodeConnectionPool
     public let options: RestoreOptions
@@ -36,9 +36,14 @@ public struct ClusterRestorer: Sendable {
         var connections: [RedisConnection] = []
         for index in router.masters.indices { connections.append(try await pool.connection(router.endpoint(index))) }
 
-        var fileVersions: [(path: String, version: Int)] = []
-        for path in rdbFiles { fileVersions.append((path, try await RDBBatchReader.open(path: path, payloads: false).rdbVersion)) }
-        try await checkVersions(fileVersions, router: router, connections: connections)
+        var headers: [(path: String, version: Int)] = []
+        var totalBytes: Int64 = 0
+        for path in rdbFiles {
+            let reader = try await RDBBatchReader.open(path: path, payloads: false)
+            headers.append((path, reader.rdbVersion))
+            totalBytes += reader.totalBytes ?? 0
+        }
+        try await checkVersions(headers, router: router, connections: connections)
 
         var checkedKeys = false
         if !options.replace {
@@ -46,17 +51,19 @@ public struct ClusterRestorer: Sendable {
             checkedKeys = try await precheck.run(rdbFiles: rdbFiles, deadline: deadline)
         }
 
-        let writer = RestoreWriter(router: router, connections: connections, options: options, progress: progress,
-                                   deadline: deadline, started: started)
-        var files: [RestoreReport.FileReport] = []
-        for path in rdbFiles { files.append(try await writer.restore(path: path)) }
+        progress.step("restoring \(rdbFiles.count) RDB file\(rdbFiles.count == 1 ? "" : "s") (\(String(format: "%.1f", Double(totalBytes) / 1_048_576)) MB) into \(router.masters.count) masters")
+        let meter = RestoreProgressMeter(progress: progress, started: started, totalBytes: totalBytes)
+        let outcomes = try await writeAll(rdbFiles, router: router, connections: connections, meter: meter, deadline: deadline)
 
         var perMaster: [String: Int] = [:]
-        for (index, master) in router.masters.enumerated() { perMaster[master.address] = writer.restoredPerMaster[index] }
+        for (index, master) in router.masters.enumerated() {
+            perMaster[master.address] = outcomes.reduce(0) { $0 + $1.restoredPerMaster[index] }
+        }
+        let files = outcomes.map(\.file)
         let report = RestoreReport(
             keysRestored: files.reduce(0) { $0 + $1.keysRestored },
             keysExpiredSkipped: files.reduce(0) { $0 + $1.keysExpiredSkipped },
-            functionsLoaded: writer.functionsLoaded,
+            functionsLoaded: Set(outcomes.flatMap(\.libraries)).count,
             bytesRead: files.reduce(0) { $0 + $1.bytes },
             keysPerMaster: perMaster,
             checkedForExistingKeys: checkedKeys,
@@ -66,6 +73,27 @@ public struct ClusterRestorer: Sendable {
         progress.step("restored \(report.keysRestored) keys into \(router.masters.count) masters in \(String(format: "%.1f", report.elapsedSeconds)) s"
                       + (report.keysExpiredSkipped > 0 ? "; skipped \(report.keysExpiredSkipped) expired keys" : ""))
         return report
+    }
+
+    /// Restores the files, `filesInParallel` at a time; outcomes in the files' order.
+    private func writeAll(_ rdbFiles: [String], router: SlotRouter, connections: [RedisConnection], meter: RestoreProgressMeter,
+                          deadline: Deadline) async throws -> [RestoreWriter.Outcome] {
+        let options = options
+        return try await withThrowingTaskGroup(of: (Int, RestoreWriter.Outcome).self) { group in
+            var results = [RestoreWriter.Outcome?](repeating: nil, count: rdbFiles.count)
+            var next = 0
+            while next < rdbFiles.count {
+                if next >= options.filesInParallel, let (index, outcome) = try await group.next() { results[index] = outcome }
+                let index = next
+                group.addTask {
+                    let writer = RestoreWriter(router: router, connections: connections, options: options, meter: meter, deadline: deadline)
+                    return (index, try await writer.restore(path: rdbFiles[index]))
+                }
+                next += 1
+            }
+            while let (index, outcome) = try await group.next() { results[index] = outcome }
+            return results.compactMap { $0 }
+        }
     }
 
     /// Every master must read the newest RDB version among the files: RESTORE refuses newer payloads.

@@ -9,11 +9,15 @@ public struct RestoreOptions: Sendable {
     public var maxBatchBytes: Int
     /// Batches awaiting replies per master. Two keep the connection busy while a reply is read.
     public var batchesInFlightPerMaster: Int
+    /// RDB files (shards of one backup) read and written at the same time, each by its own reader.
+    public var filesInParallel: Int
 
-    public init(replace: Bool = false, pipelineDepth: Int = 256, maxBatchBytes: Int = 4 << 20, batchesInFlightPerMaster: Int = 2) {
+    public init(replace: Bool = false, pipelineDepth: Int = 256, maxBatchBytes: Int = 4 << 20, batchesInFlightPerMaster: Int = 2,
+                filesInParallel: Int = 2) {
         self.replace = replace
         self.pipelineDepth = max(1, pipelineDepth)
         self.maxBatchBytes = max(1, maxBatchBytes)
         self.batchesInFlightPerMaster = max(1, batchesInFlightPerMaster)
+        self.filesInParallel = max(1, filesInParallel)
     }
 }

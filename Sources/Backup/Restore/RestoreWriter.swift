@@ -2,8 +2,9 @@ import Foundation
 import RESP
 import RedisCtlCore
 
-/// The write phase of a restore: functions on every master, then keys in pipelined batches per
-/// master, at most `batchesInFlightPerMaster` batches awaiting replies on each.
+/// The write phase of a restore for one RDB file: its functions on every master, then its keys in
+/// pipelined batches per master, at most `batchesInFlightPerMaster` batches awaiting replies on
+/// each. Used by one task; files restored in parallel have one writer each.
 final class RestoreWriter {
     private struct PendingBatch {
         var commands: [RedisCommand] = []
@@ -11,40 +12,38 @@ final class RestoreWriter {
         var bytes = 0
     }
 
+    struct Outcome: Sendable {
+        var file: RestoreReport.FileReport
+        var restoredPerMaster: [Int]
+        /// Names (or code, for an unnamed library) of the libraries loaded.
+        var libraries: [String]
+    }
+
     private let router: SlotRouter
     private let connections: [RedisConnection]
     private let options: RestoreOptions
-    private let progress: any ProgressReporter
+    private let meter: RestoreProgressMeter
     private let deadline: Deadline
-    private let started: ContinuousClock.Instant
     private var pending: [PendingBatch]
     private var inFlight: [[Task<Int, any Error>]]
-    private(set) var restoredPerMaster: [Int]
-    private(set) var functionsLoaded = 0
-    private var restoredTotal = 0
-    private var lastReport: ContinuousClock.Instant
+    private var restoredPerMaster: [Int]
+    private var libraries: [String] = []
 
-    init(router: SlotRouter, connections: [RedisConnection], options: RestoreOptions, progress: any ProgressReporter,
-         deadline: Deadline, started: ContinuousClock.Instant) {
+    init(router: SlotRouter, connections: [RedisConnection], options: RestoreOptions, meter: RestoreProgressMeter, deadline: Deadline) {
         self.router = router
         self.connections = connections
         self.options = options
-        self.progress = progress
+        self.meter = meter
         self.deadline = deadline
-        self.started = started
         pending = Array(repeating: PendingBatch(), count: router.masters.count)
         inFlight = Array(repeating: [], count: router.masters.count)
         restoredPerMaster = Array(repeating: 0, count: router.masters.count)
-        lastReport = .now
     }
 
-    func restore(path: String) async throws -> RestoreReport.FileReport {
+    func restore(path: String) async throws -> Outcome {
         let reader = try await RDBBatchReader.open(path: path, payloads: true)
-        let totalMB = Double(reader.totalBytes ?? 0) / 1_048_576
-        progress.step("restoring \(path) (RDB \(reader.rdbVersion), \(String(format: "%.1f", totalMB)) MB) into \(router.masters.count) masters")
         var file = RestoreReport.FileReport(path: path, rdbVersion: reader.rdbVersion, keysRead: 0, keysRestored: 0,
                                             keysExpiredSkipped: 0, bytes: 0)
-        let restoredBefore = restoredTotal
         let readBatch = { @Sendable [options] in
             try await reader.nextBatch(maxItems: options.pipelineDepth * 4, maxBytes: options.maxBatchBytes)
         }
@@ -72,10 +71,11 @@ final class RestoreWriter {
                     }
                 }
                 file.bytes = batch.bytesRead
-                reportProgress(bytesRead: batch.bytesRead, totalMB: totalMB)
+                meter.read(path, bytes: batch.bytesRead)
                 if batch.finished { break }
+                try Task.checkCancellation()
                 if deadline.hasPassed {
-                    throw BackupError(.operationFailed, "restore of \(path) did not finish in time: \(restoredTotal) keys restored so far, which stay; raise --timeout and restore again with --replace")
+                    throw BackupError(.operationFailed, "restore of \(path) did not finish in time: \(meter.restoredTotal) keys restored so far, which stay; raise --timeout and restore again with --replace")
                 }
             }
             for master in pending.indices { try await flush(master) }
@@ -84,8 +84,8 @@ final class RestoreWriter {
             await abandonInFlight()
             throw error
         }
-        file.keysRestored = restoredTotal - restoredBefore
-        return file
+        file.keysRestored = restoredPerMaster.reduce(0, +)
+        return Outcome(file: file, restoredPerMaster: restoredPerMaster, libraries: libraries)
     }
 
     // MARK: Functions
@@ -99,7 +99,7 @@ final class RestoreWriter {
                 throw BackupError(.operationFailed, "loading function library \(function.libraryName ?? "(unnamed)") on master \(router.masters[index].address) failed: \(error.serverMessage ?? error.message)")
             }
         }
-        functionsLoaded += 1
+        libraries.append(function.libraryName ?? String(decoding: function.code, as: UTF8.self))
     }
 
     // MARK: Keys
@@ -132,7 +132,7 @@ final class RestoreWriter {
         while inFlight[master].count > keeping {
             let restored = try await inFlight[master].removeFirst().value
             restoredPerMaster[master] += restored
-            restoredTotal += restored
+            meter.restored(restored)
         }
     }
 
@@ -140,24 +140,11 @@ final class RestoreWriter {
     private func abandonInFlight() async {
         for master in inFlight.indices {
             for task in inFlight[master] {
-                if let restored = try? await task.value {
-                    restoredPerMaster[master] += restored
-                    restoredTotal += restored
-                }
+                if let restored = try? await task.value { meter.restored(restored) }
             }
             inFlight[master] = []
         }
     }
-
-    private func reportProgress(bytesRead: Int64, totalMB: Double) {
-        let now = ContinuousClock.now
-        guard now - lastReport >= .seconds(5) else { return }
-        lastReport = now
-        let elapsed = max(seconds(now - started), 0.001)
-        progress.step(String(format: "restored %d keys, %.1f of %.1f MB read, %.0f keys/s",
-                             restoredTotal, Double(bytesRead) / 1_048_576, totalMB, Double(restoredTotal) / elapsed))
-    }
-
 }
 
 /// Sends one pipelined batch; returns how many keys were restored, or throws for the first refusal.
