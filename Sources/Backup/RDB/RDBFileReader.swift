@@ -136,40 +136,40 @@ public final class RDBFileReader {
 
     /// Consumes one value of `type`, which the capture copies.
     private func skipValue(type: UInt8, key: [UInt8], typeOffset: Int64) throws {
-        let what = "the value of key \(RDBEntry.display(key))"
+        func what() -> String { "the value of key \(RDBEntry.display(key))" }
         typealias T = RDBFormat.ValueType
         switch type {
         case T.string, T.hashZipmap, T.listZiplist, T.setIntset, T.zsetZiplist, T.hashZiplist,
              T.hashListpack, T.zsetListpack, T.setListpack:
-            try skipString(what)
+            try skipString(what())
         case T.list, T.set, T.listQuicklist:
-            for _ in 0..<(try readCount(what)) { try skipString(what) }
+            for _ in 0..<(try readCount(what())) { try skipString(what()) }
         case T.hash:
-            for _ in 0..<(try readCount(what)) {
-                try skipString(what)
-                try skipString(what)
+            for _ in 0..<(try readCount(what())) {
+                try skipString(what())
+                try skipString(what())
             }
         case T.zset:
-            for _ in 0..<(try readCount(what)) {
-                try skipString(what)
+            for _ in 0..<(try readCount(what())) {
+                try skipString(what())
                 // A score as text: a length byte, 253-255 meaning NaN/+inf/-inf with no text.
-                let length = try input.readByte(what)
-                if length < 253 { try input.skip(UInt64(length), what) }
+                let length = try input.readByte(what())
+                if length < 253 { try input.skip(UInt64(length), what()) }
             }
         case T.zset2:
-            for _ in 0..<(try readCount(what)) {
-                try skipString(what)
-                try input.skip(8, what)
+            for _ in 0..<(try readCount(what())) {
+                try skipString(what())
+                try input.skip(8, what())
             }
         case T.listQuicklist2:
-            for _ in 0..<(try readCount(what)) {
-                _ = try readCount(what)  // the node's container: plain or packed
-                try skipString(what)
+            for _ in 0..<(try readCount(what())) {
+                _ = try readCount(what())  // the node's container: plain or packed
+                try skipString(what())
             }
         case T.streamListpacks, T.streamListpacks2, T.streamListpacks3:
-            try skipStream(type: type, what)
+            try skipStream(type: type, what())
         case T.modulePreGA, T.module2:
-            let moduleId = try readCount(what)
+            let moduleId = try readCount(what())
             throw BackupError(.cannotRun, "\(input.name): key \(RDBEntry.display(key)) holds a value of module \(RDBFormat.moduleName(fromId: moduleId)), which redisctl cannot restore; remove the key or restore it with the module's own tools")
         default:
             throw input.corrupt("unknown value type \(type)", at: typeOffset)
@@ -178,31 +178,31 @@ public final class RDBFileReader {
 
     /// A stream: listpack nodes, then metadata, then consumer groups with their pending entries
     /// (the layout of rdbLoadObject for the three stream types).
-    private func skipStream(type: UInt8, _ what: String) throws {
+    private func skipStream(type: UInt8, _ what: @autoclosure () -> String) throws {
         typealias T = RDBFormat.ValueType
-        for _ in 0..<(try readCount(what)) {
-            try skipString(what)  // the node's master ID
-            try skipString(what)  // the listpack
+        for _ in 0..<(try readCount(what())) {
+            try skipString(what())  // the node's master ID
+            try skipString(what())  // the listpack
         }
-        _ = try readCount(what)  // length
-        _ = try readCount(what)  // last id: ms
-        _ = try readCount(what)  // last id: seq
+        _ = try readCount(what())  // length
+        _ = try readCount(what())  // last id: ms
+        _ = try readCount(what())  // last id: seq
         if type >= T.streamListpacks2 {
-            for _ in 0..<5 { _ = try readCount(what) }  // first id, max deleted id, entries added
+            for _ in 0..<5 { _ = try readCount(what()) }  // first id, max deleted id, entries added
         }
-        for _ in 0..<(try readCount(what)) {
-            try skipString(what)  // group name
-            _ = try readCount(what)  // last delivered id: ms
-            _ = try readCount(what)  // last delivered id: seq
-            if type >= T.streamListpacks2 { _ = try readCount(what) }  // entries read
-            for _ in 0..<(try readCount(what)) {
-                try input.skip(16 + 8, what)  // raw ID, delivery time
-                _ = try readCount(what)  // delivery count
+        for _ in 0..<(try readCount(what())) {
+            try skipString(what())  // group name
+            _ = try readCount(what())  // last delivered id: ms
+            _ = try readCount(what())  // last delivered id: seq
+            if type >= T.streamListpacks2 { _ = try readCount(what()) }  // entries read
+            for _ in 0..<(try readCount(what())) {
+                try input.skip(16 + 8, what())  // raw ID, delivery time
+                _ = try readCount(what())  // delivery count
             }
-            for _ in 0..<(try readCount(what)) {
-                try skipString(what)  // consumer name
-                try input.skip(type >= T.streamListpacks3 ? 16 : 8, what)  // seen time (and active time)
-                for _ in 0..<(try readCount(what)) { try input.skip(16, what) }  // raw IDs
+            for _ in 0..<(try readCount(what())) {
+                try skipString(what())  // consumer name
+                try input.skip(type >= T.streamListpacks3 ? 16 : 8, what())  // seen time (and active time)
+                for _ in 0..<(try readCount(what())) { try input.skip(16, what()) }  // raw IDs
             }
         }
     }
@@ -210,69 +210,69 @@ public final class RDBFileReader {
     // MARK: Lengths and strings
 
     /// A length prefix: a plain number, or (`encoded`) the kind of a specially encoded string.
-    private func readLength(_ what: String) throws -> (value: UInt64, encoded: Bool) {
-        let first = try input.readByte(what)
+    private func readLength(_ what: @autoclosure () -> String) throws -> (value: UInt64, encoded: Bool) {
+        let first = try input.readByte(what())
         switch first >> 6 {
         case 0:
             return (UInt64(first & 0x3f), false)
         case 1:
-            let second = try input.readByte(what)
+            let second = try input.readByte(what())
             return (UInt64(first & 0x3f) << 8 | UInt64(second), false)
         case 2:
-            if first == 0x80 { return (try input.readBigEndian(width: 4, what), false) }
-            if first == 0x81 { return (try input.readBigEndian(width: 8, what), false) }
-            throw input.corrupt("invalid length prefix 0x\(String(first, radix: 16)) in \(what)", at: input.offset - 1)
+            if first == 0x80 { return (try input.readBigEndian(width: 4, what()), false) }
+            if first == 0x81 { return (try input.readBigEndian(width: 8, what()), false) }
+            throw input.corrupt("invalid length prefix 0x\(String(first, radix: 16)) in \(what())", at: input.offset - 1)
         default:
             return (UInt64(first & 0x3f), true)
         }
     }
 
     /// A count (elements, ids); an encoded-string prefix here is corruption.
-    private func readCount(_ what: String) throws -> UInt64 {
+    private func readCount(_ what: @autoclosure () -> String) throws -> UInt64 {
         let offset = input.offset
-        let (value, encoded) = try readLength(what)
-        guard !encoded else { throw input.corrupt("a string encoding where a length belongs in \(what)", at: offset) }
+        let (value, encoded) = try readLength(what())
+        guard !encoded else { throw input.corrupt("a string encoding where a length belongs in \(what())", at: offset) }
         return value
     }
 
     /// Consumes a string in any encoding without decoding it.
-    private func skipString(_ what: String) throws {
+    private func skipString(_ what: @autoclosure () -> String) throws {
         let offset = input.offset
-        let (value, encoded) = try readLength(what)
-        guard encoded else { return try input.skip(value, what) }
+        let (value, encoded) = try readLength(what())
+        guard encoded else { return try input.skip(value, what()) }
         switch value {
-        case 0: try input.skip(1, what)
-        case 1: try input.skip(2, what)
-        case 2: try input.skip(4, what)
+        case 0: try input.skip(1, what())
+        case 1: try input.skip(2, what())
+        case 2: try input.skip(4, what())
         case 3:
-            let compressed = try readCount(what)
-            _ = try readCount(what)
-            try input.skip(compressed, what)
-        default: throw input.corrupt("unknown string encoding \(value) in \(what)", at: offset)
+            let compressed = try readCount(what())
+            _ = try readCount(what())
+            try input.skip(compressed, what())
+        default: throw input.corrupt("unknown string encoding \(value) in \(what())", at: offset)
         }
     }
 
     /// Reads and decodes a string: raw, an integer in 1, 2 or 4 bytes, or LZF-compressed.
-    private func readString(_ what: String) throws -> [UInt8] {
+    private func readString(_ what: @autoclosure () -> String) throws -> [UInt8] {
         let offset = input.offset
-        let (value, encoded) = try readLength(what)
-        guard encoded else { return try input.readBytes(value, what) }
+        let (value, encoded) = try readLength(what())
+        guard encoded else { return try input.readBytes(value, what()) }
         switch value {
-        case 0: return Array(String(Int8(truncatingIfNeeded: try input.readLittleEndian(width: 1, what))).utf8)
-        case 1: return Array(String(Int16(truncatingIfNeeded: try input.readLittleEndian(width: 2, what))).utf8)
-        case 2: return Array(String(Int32(truncatingIfNeeded: try input.readLittleEndian(width: 4, what))).utf8)
+        case 0: return Array(String(Int8(truncatingIfNeeded: try input.readLittleEndian(width: 1, what()))).utf8)
+        case 1: return Array(String(Int16(truncatingIfNeeded: try input.readLittleEndian(width: 2, what()))).utf8)
+        case 2: return Array(String(Int32(truncatingIfNeeded: try input.readLittleEndian(width: 4, what()))).utf8)
         case 3:
-            let compressedLength = try readCount(what)
-            let length = try readCount(what)
+            let compressedLength = try readCount(what())
+            let length = try readCount(what())
             // Redis strings are at most 4 GB here; anything larger is a corrupt header.
-            guard length <= UInt64(UInt32.max) else { throw input.corrupt("compressed string of \(length) bytes in \(what)", at: offset) }
-            let compressed = try input.readBytes(compressedLength, what)
+            guard length <= UInt64(UInt32.max) else { throw input.corrupt("compressed string of \(length) bytes in \(what())", at: offset) }
+            let compressed = try input.readBytes(compressedLength, what())
             guard let plain = LZF.decompress(compressed, expectedLength: Int(length)) else {
-                throw input.corrupt("LZF data that does not decompress in \(what)", at: offset)
+                throw input.corrupt("LZF data that does not decompress in \(what())", at: offset)
             }
             return plain
         default:
-            throw input.corrupt("unknown string encoding \(value) in \(what)", at: offset)
+            throw input.corrupt("unknown string encoding \(value) in \(what())", at: offset)
         }
     }
 

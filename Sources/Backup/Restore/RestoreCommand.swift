@@ -10,20 +10,31 @@ public enum RestoreCommand {
     }
 
     public static func make(_ entry: RDBEntry, replace: Bool) -> RedisCommand {
-        var parts: [ByteBuffer] = [ByteBuffer(string: "RESTORE"), ByteBuffer(bytes: entry.key)]
+        var parts: [ByteBuffer] = [Words.restore, ByteBuffer(bytes: entry.key)]
+        parts.reserveCapacity(8)
         if let expiresAt = entry.expiresAtMs {
-            parts += [ByteBuffer(string: String(expiresAt)), ByteBuffer(bytes: entry.dumpPayload), ByteBuffer(string: "ABSTTL")]
+            parts += [ByteBuffer(string: String(expiresAt)), ByteBuffer(bytes: entry.dumpPayload), Words.absTTL]
         } else {
-            parts += [ByteBuffer(string: "0"), ByteBuffer(bytes: entry.dumpPayload)]
+            parts += [Words.zero, ByteBuffer(bytes: entry.dumpPayload)]
         }
-        if replace { parts.append(ByteBuffer(string: "REPLACE")) }
+        if replace { parts.append(Words.replace) }
         // Redis accepts one of the two; an RDB holds the one its maxmemory policy keeps.
         if let idle = entry.idleSeconds {
-            parts += [ByteBuffer(string: "IDLETIME"), ByteBuffer(string: String(idle))]
+            parts += [Words.idleTime, ByteBuffer(string: String(idle))]
         } else if let frequency = entry.frequency {
-            parts += [ByteBuffer(string: "FREQ"), ByteBuffer(string: String(frequency))]
+            parts += [Words.freq, ByteBuffer(string: String(frequency))]
         }
         return RedisCommand(parts)
+    }
+
+    /// The fixed words, built once (buffers are copy-on-write, so sharing them is free).
+    private enum Words {
+        static let restore = ByteBuffer(string: "RESTORE")
+        static let zero = ByteBuffer(string: "0")
+        static let absTTL = ByteBuffer(string: "ABSTTL")
+        static let replace = ByteBuffer(string: "REPLACE")
+        static let idleTime = ByteBuffer(string: "IDLETIME")
+        static let freq = ByteBuffer(string: "FREQ")
     }
 }
 
