@@ -54,7 +54,7 @@ import TestSupport
         #expect(functions.map(\.libraryName) == ["rdblib"])
         #expect(functions.first.map { String(decoding: $0.code, as: UTF8.self) } == RDBTestData.libraryCode)
 
-        let count = try RDBFileReader.countKeys(path: path)
+        let count = try await RDBFileReader.countKeys(atPath: path)
         #expect(count.keys == seen.count)
         #expect(count.functions == 1)
         #expect(count.keysWithExpiry == 8)

@@ -45,3 +45,10 @@ final class RDBBatchReader: @unchecked Sendable {
         }
     }
 }
+
+extension RDBFileReader {
+    /// `countKeys(path:)` on NIO's blocking-I/O pool, for async callers (a manifest's key counts).
+    public static func countKeys(atPath path: String) async throws -> KeyCount {
+        try await NIOThreadPool.singleton.runIfActive { try countKeys(path: path) }
+    }
+}
