@@ -3,13 +3,20 @@ import RESP
 import RedisCtlCore
 
 /// The write phase of a restore for one RDB file: its functions on every master, then its keys in
-/// pipelined batches per master, at most `batchesInFlightPerMaster` batches awaiting replies on
-/// each. Used by one task; files restored in parallel have one writer each.
+/// pipelined batches. Each master has its own sender task with at most `batchesInFlightPerMaster`
+/// batches awaiting replies, so a slow master never stalls the others; the reading side waits only
+/// when as many batches as all senders may hold are outstanding. Used by one task; files restored
+/// in parallel have one writer each.
 final class RestoreWriter {
-    private struct PendingBatch {
+    struct PendingBatch: Sendable {
         var commands: [RedisCommand] = []
         var keys: [[UInt8]] = []
         var bytes = 0
+    }
+
+    private struct BatchDone: Sendable {
+        var master: Int
+        var restored: Int
     }
 
     struct Outcome: Sendable {
@@ -25,9 +32,15 @@ final class RestoreWriter {
     private let meter: RestoreProgressMeter
     private let deadline: Deadline
     private var pending: [PendingBatch]
-    private var inFlight: [[Task<Int, any Error>]]
     private var restoredPerMaster: [Int]
     private var libraries: [String] = []
+    private var queues: [AsyncStream<PendingBatch>.Continuation] = []
+    private var senders: [Task<Void, Never>] = []
+    private let completions: AsyncThrowingStream<BatchDone, any Error>
+    private let completionSink: AsyncThrowingStream<BatchDone, any Error>.Continuation
+    private var completionIterator: AsyncThrowingStream<BatchDone, any Error>.AsyncIterator
+    private var outstanding = 0
+    private let maxOutstanding: Int
 
     init(router: SlotRouter, connections: [RedisConnection], options: RestoreOptions, meter: RestoreProgressMeter, deadline: Deadline) {
         self.router = router
@@ -36,8 +49,11 @@ final class RestoreWriter {
         self.meter = meter
         self.deadline = deadline
         pending = Array(repeating: PendingBatch(), count: router.masters.count)
-        inFlight = Array(repeating: [], count: router.masters.count)
         restoredPerMaster = Array(repeating: 0, count: router.masters.count)
+        (completions, completionSink) = AsyncThrowingStream.makeStream(of: BatchDone.self)
+        completionIterator = completions.makeAsyncIterator()
+        // In flight on each sender, plus one queued behind them.
+        maxOutstanding = router.masters.count * (options.batchesInFlightPerMaster + 1)
     }
 
     func restore(path: String) async throws -> Outcome {
@@ -47,6 +63,7 @@ final class RestoreWriter {
         let readBatch = { @Sendable [options] in
             try await reader.nextBatch(maxItems: options.pipelineDepth * 4, maxBytes: options.maxBatchBytes)
         }
+        startSenders()
         do {
             var nextRead = Task { try await readBatch() }
             while true {
@@ -79,11 +96,15 @@ final class RestoreWriter {
                 }
             }
             for master in pending.indices { try await flush(master) }
-            for master in inFlight.indices { try await awaitInFlight(master, keeping: 0) }
+            // Senders report their last batches once their queue ends.
+            for queue in queues { queue.finish() }
+            while outstanding > 0 { try await awaitCompletion() }
         } catch {
-            await abandonInFlight()
+            // Let the batches already sent finish (their keys are written either way), then report.
+            await stopSenders()
             throw error
         }
+        await stopSenders()
         file.keysRestored = restoredPerMaster.reduce(0, +)
         return Outcome(file: file, restoredPerMaster: restoredPerMaster, libraries: libraries)
     }
@@ -114,36 +135,60 @@ final class RestoreWriter {
         }
     }
 
-    /// Sends the master's pending batch, first waiting for room among its batches in flight.
+    /// Hands the master's pending batch to its sender, first waiting while too many are outstanding.
     private func flush(_ master: Int) async throws {
         guard !pending[master].commands.isEmpty else { return }
-        try await awaitInFlight(master, keeping: options.batchesInFlightPerMaster - 1)
-        let commands = pending[master].commands
-        let keys = pending[master].keys
+        while outstanding >= maxOutstanding { try await awaitCompletion() }
+        queues[master].yield(pending[master])
         pending[master] = PendingBatch()
-        let connection = connections[master]
-        let address = router.masters[master].address
-        inFlight[master].append(Task {
-            try await sendBatch(commands, keys: keys, on: connection, master: address)
-        })
+        outstanding += 1
     }
 
-    private func awaitInFlight(_ master: Int, keeping: Int) async throws {
-        while inFlight[master].count > keeping {
-            let restored = try await inFlight[master].removeFirst().value
-            restoredPerMaster[master] += restored
-            meter.restored(restored)
+    private func awaitCompletion() async throws {
+        guard let done = try await completionIterator.next() else {
+            throw BackupError(.operationFailed, "restore stopped: the senders ended with batches outstanding")
+        }
+        outstanding -= 1
+        restoredPerMaster[done.master] += done.restored
+        meter.restored(done.restored)
+    }
+
+    /// One sender per master: sends batches as they come, at most `batchesInFlightPerMaster` awaiting
+    /// replies; the first refusal ends the completion stream with its error.
+    private func startSenders() {
+        let depth = options.batchesInFlightPerMaster
+        let sink = completionSink
+        for master in router.masters.indices {
+            let (stream, queue) = AsyncStream.makeStream(of: PendingBatch.self)
+            queues.append(queue)
+            let connection = connections[master]
+            let address = router.masters[master].address
+            senders.append(Task {
+                var inFlight: [Task<Int, any Error>] = []
+                do {
+                    for await batch in stream {
+                        inFlight.append(Task { try await sendBatch(batch.commands, keys: batch.keys, on: connection, master: address) })
+                        if inFlight.count >= depth {
+                            sink.yield(BatchDone(master: master, restored: try await inFlight.removeFirst().value))
+                        }
+                    }
+                    while !inFlight.isEmpty {
+                        sink.yield(BatchDone(master: master, restored: try await inFlight.removeFirst().value))
+                    }
+                } catch {
+                    for task in inFlight { _ = try? await task.value }
+                    sink.finish(throwing: error)
+                }
+            })
         }
     }
 
-    /// After a failure: let the batches already sent finish (their keys are written either way).
-    private func abandonInFlight() async {
-        for master in inFlight.indices {
-            for task in inFlight[master] {
-                if let restored = try? await task.value { meter.restored(restored) }
-            }
-            inFlight[master] = []
-        }
+    private func stopSenders() async {
+        for queue in queues { queue.finish() }
+        for sender in senders { await sender.value }
+        queues = []
+        senders = []
+        completionSink.finish()
     }
 }
 
