@@ -24,11 +24,14 @@ struct EngineOutcome: Sendable {
 enum RestoreEngine {
     static func load(files: [String], pool: NodeConnectionPool, topology: ClusterTopology, replace: Bool,
                      progress: any ProgressReporter, deadline: Deadline) async throws -> EngineOutcome {
-        // MERGE POINT (restore engine): replace this body with
-        //   let report = try await ClusterRestorer(pool: pool, options: RestoreOptions(replace: replace),
-        //                                          progress: progress)
-        //       .restore(rdbFiles: files, into: topology, deadline: deadline)
-        // and map `report` (and its per-file reports) into EngineOutcome.
-        throw GeneralFailure(.cannotRun, "this build of redisctl has no RDB restore engine")
+        let report = try await ClusterRestorer(pool: pool, options: RestoreOptions(replace: replace), progress: progress)
+            .restore(rdbFiles: files, into: topology, deadline: deadline)
+        return EngineOutcome(
+            keysRestored: report.keysRestored, keysExpiredSkipped: report.keysExpiredSkipped,
+            functionsLoaded: report.functionsLoaded, bytesRead: report.bytesRead, keysPerMaster: report.keysPerMaster,
+            files: report.files.map {
+                EngineOutcome.File(path: $0.path, keysRead: $0.keysRead, keysRestored: $0.keysRestored,
+                                   keysExpiredSkipped: $0.keysExpiredSkipped)
+            })
     }
 }

@@ -56,8 +56,14 @@ final class ClusterTestClient: @unchecked Sendable {
         return results
     }
 
+    /// `name key arguments...`, sent to the key's master.
     func send(_ key: String, _ name: String, _ arguments: String...) async throws -> RESPValue {
         try await pool.send(try master(for: key), RedisCommand(name, [key] + arguments))
+    }
+
+    /// A command whose key is not its first argument, sent to `key`'s master.
+    func send(routedBy key: String, _ name: String, _ arguments: String...) async throws -> RESPValue {
+        try await pool.send(try master(for: key), RedisCommand(name, arguments))
     }
 
     /// Every key of every master.
