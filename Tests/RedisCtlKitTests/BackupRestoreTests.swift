@@ -53,7 +53,6 @@ import Testing
         }
         let sourceClient = try await ClusterTestClient.connect(source)
         let targetClient = try await ClusterTestClient.connect(target)
-        defer { Task { await sourceClient.close(); await targetClient.close() } }
         try await TestData.fill(sourceClient)
 
         // 1. To a directory, while writers keep writing.
@@ -89,6 +88,8 @@ import Testing
         let s3 = S3Store(configuration: try S3Configuration.resolve(bucket: "redis-backups", prefix: "", spec: .init(),
                                                                     environment: moto.environment))
         try await s3.client.createBucket()
+        // An old incomplete set (no manifest): the next --keep run removes it.
+        try await s3.put(key: "nightly/\(source.name)/20000101T000000Z/shard-0.rdb", bytes: [1, 2, 3])
         await s3.shutdown()
         for _ in 0..<2 {
             let toS3 = await source.run(extraEnvironment: moto.environment) {
@@ -112,6 +113,10 @@ import Testing
         #expect(try await targetClient.totalKeys() == 1)
 
         // 5. Into four masters from the directory (flushed first), then again from S3 over the top (--replace).
+        // A newer set without a manifest is incomplete and never used.
+        let incomplete = directory + "/\(source.name)/29991231T000000Z"
+        try FileManager.default.createDirectory(atPath: incomplete, withIntermediateDirectories: true)
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: incomplete + "/shard-0.rdb"))
         let fromDirectory = await target.run(target.settings(yes: true)) {
             try await RedisCtlKit.RestoreCommand(from: directory, flush: true).run($0)
         }
@@ -128,6 +133,8 @@ import Testing
         #expect(fromS3.status == 0, "restore from S3 failed: \(fromS3.stderr)")
         #expect(try fromS3.json()["countsMatch"] as? Bool == true)
         try await TestData.compare(sourceClient, targetClient)
+        await sourceClient.close()
+        await targetClient.close()
     }
 
     func corruptSetsAreRefused(setDirectory: String, scratch: String, target: LocalTestEnvironment,
