@@ -10,14 +10,18 @@
 # Runs alternate between the tools; medians are compared. Ratios above 1 mean redisctl is faster.
 #
 # Usage: benchmarks/backup.sh [RUNS] [KEYS] [VALUE_BYTES]   (default 3 runs, 1000000 keys, 100 bytes)
+# Needs redis-server and redis-cli 7 (scripts/setup.sh) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 keys=${2:-1000000}
 value_bytes=${3:-100}
 
-swift build -c release --product redisctl >/dev/null
-redisctl="$PWD/.build/release/redisctl"
+# SWIFT_SCRATCH_PATH: build somewhere other than .build (e.g. while a debug build holds it).
+scratch=()
+if [ -n "${SWIFT_SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$SWIFT_SCRATCH_PATH"); fi
+swift build -c release --product redisctl "${scratch[@]}" >/dev/null
+redisctl="$(swift build -c release --show-bin-path "${scratch[@]}")/redisctl"
 state=$(mktemp -d)
 work=$(mktemp -d)
 export REDISCTL_STATE_DIR="$state" REDISCTL_PLATFORM=local
@@ -51,13 +55,16 @@ echo "generating $keys keys of $value_bytes bytes" >&2
 python3 - "$work" "$keys" "$value_bytes" <<PY
 import sys
 work, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+table = []
+for i in range(256):
+    crc = i << 8
+    for _ in range(8):
+        crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    table.append(crc)
 def crc16(data):
     crc = 0
     for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
+        crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ byte]
     return crc
 owners = []
 for line in """$cluster_nodes""".splitlines():
@@ -70,10 +77,12 @@ for line in """$cluster_nodes""".splitlines():
             owners.append((int(a), int(b or a), address))
 files = {address: open(f"{work}/pipe-{address.replace(':', '_')}.resp", "wb") for _, _, address in owners}
 value = (b"v" * size)
+owner_of = [None] * 16384
+for start, end, address in owners:
+    for slot in range(start, end + 1): owner_of[slot] = address
 for i in range(count):
     key = b"key:%d" % i
-    slot = crc16(key) % 16384
-    address = next(o[2] for o in owners if o[0] <= slot <= o[1])
+    address = owner_of[crc16(key) % 16384]
     files[address].write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, size, value))
 for f in files.values(): f.close()
 PY
