@@ -18,10 +18,15 @@ keys=${2:-1000000}
 value_bytes=${3:-100}
 
 # SWIFT_SCRATCH_PATH: build somewhere other than .build (e.g. while a debug build holds it).
+# REDISCTL_BIN: measure this binary instead of building one.
 scratch=()
 if [ -n "${SWIFT_SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$SWIFT_SCRATCH_PATH"); fi
-swift build -c release --product redisctl "${scratch[@]}" >/dev/null
-redisctl="$(swift build -c release --show-bin-path "${scratch[@]}")/redisctl"
+if [ -n "${REDISCTL_BIN:-}" ]; then
+  redisctl="$REDISCTL_BIN"
+else
+  swift build -c release --product redisctl "${scratch[@]}" >/dev/null
+  redisctl="$(swift build -c release --show-bin-path "${scratch[@]}")/redisctl"
+fi
 state=$(mktemp -d)
 work=$(mktemp -d)
 export REDISCTL_STATE_DIR="$state" REDISCTL_PLATFORM=local
@@ -34,7 +39,7 @@ spec:
   replicasPerMaster: 1
   redis: {save: [], appendonly: false, maxmemory: 4gb, ioThreads: 1}
 YAML
-rc() { "$redisctl" --config "$work/redisctl.yaml" "$@"; }
+rc() { local command=$1; shift; "$redisctl" "$command" --config "$work/redisctl.yaml" "$@"; }
 cleanup() { rc destroy --delete-data --yes -q >/dev/null 2>&1 || true; rm -rf "$state" "$work"; }
 trap cleanup EXIT
 
@@ -52,8 +57,8 @@ masters=$(awk '$3 ~ /master/ && NF >= 9 { split($2, a, "@"); print a[1] }' <<<"$
 
 # One RESP file of SETs per master, each holding exactly the keys of that master's slots.
 echo "generating $keys keys of $value_bytes bytes" >&2
-python3 - "$work" "$keys" "$value_bytes" <<PY
-import sys
+CLUSTER_NODES="$cluster_nodes" python3 - "$work" "$keys" "$value_bytes" <<'PY'
+import os, sys
 work, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 table = []
 for i in range(256):
@@ -67,7 +72,7 @@ def crc16(data):
         crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ byte]
     return crc
 owners = []
-for line in """$cluster_nodes""".splitlines():
+for line in os.environ["CLUSTER_NODES"].splitlines():
     f = line.split()
     if len(f) >= 9 and "master" in f[2]:
         address = f[1].split("@")[0]
@@ -76,14 +81,16 @@ for line in """$cluster_nodes""".splitlines():
             a, _, b = r.partition("-")
             owners.append((int(a), int(b or a), address))
 files = {address: open(f"{work}/pipe-{address.replace(':', '_')}.resp", "wb") for _, _, address in owners}
-value = (b"v" * size)
+# Incompressible values (slices of one random block), so the RDB is as large as the data.
+block = os.urandom(1 << 20)
 owner_of = [None] * 16384
 for start, end, address in owners:
     for slot in range(start, end + 1): owner_of[slot] = address
 for i in range(count):
     key = b"key:%d" % i
     address = owner_of[crc16(key) % 16384]
-    files[address].write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, size, value))
+    offset = (i * 7919) % (len(block) - size)
+    files[address].write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, size, block[offset:offset + size]))
 for f in files.values(): f.close()
 PY
 
