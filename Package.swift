@@ -139,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BackupTests",
-            dependencies: ["Backup", "ClusterOps", "RESP", "TestSupport", "RedisCtlCore",
+            dependencies: ["Backup", "ClusterOps", "RESP", "TestSupport", "RedisCtlCore", "Spec",
                            .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
@@ -150,7 +150,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RedisCtlKitTests",
-            dependencies: ["RedisCtlKit", "TestSupport", "RESP", "RedisCtlCore"],
+            dependencies: ["RedisCtlKit", "TestSupport", "RESP", "RedisCtlCore", "ClusterOps", "Backup"],
             swiftSettings: swiftSettings
         ),
     ]

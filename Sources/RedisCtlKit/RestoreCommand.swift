@@ -1,0 +1,195 @@
+import Backup
+import ClusterOps
+import Foundation
+import RESP
+import RedisCtlCore
+
+/// `restore --from DIR|s3://BUCKET/PREFIX[/ID] [--replace] [--flush]`: verify a complete backup set
+/// (manifest and every sha256) before touching the cluster, optionally empty the cluster, load every
+/// shard's RDB into the cluster's current masters, and compare key counts with the manifest.
+public struct RestoreCommand: Sendable {
+    public var source: String
+    public var replace: Bool
+    public var flush: Bool
+
+    public init(from source: String, replace: Bool = false, flush: Bool = false) {
+        self.source = source
+        self.replace = replace
+        self.flush = flush
+    }
+
+    /// The store's root and the set id, when `--from` ends in one.
+    static func split(_ text: String) throws -> (StoreLocation, String?) {
+        let location = try StoreLocation(parsing: text)
+        if let (parent, last) = location.removingLastComponent(), BackupSetID.isValid(last) {
+            return (parent, last)
+        }
+        return (location, nil)
+    }
+
+    public func run(_ context: CommandContext) async throws -> Int32 {
+        let (location, id) = try Self.split(source)
+        return try await DeploymentTarget.with(context) { target in
+            let deadline = context.deadline()
+            let verified = try await withBackupStore(try await target.backupStore(location)) { store in
+                let listing = try await BackupSetLoader.locate(in: store, id: id, cluster: target.clusterName)
+                context.progress.step("restoring backup set \(store.location)/\(listing.directory)")
+                return try await BackupSetLoader.fetchAndVerify(listing, from: store, temporaryRoot: NSTemporaryDirectory(),
+                                                                progress: context.progress)
+            }
+            defer { verified.cleanUp() }
+
+            let pool = NodeConnectionPool(connector: try await target.connector())
+            do {
+                let result = try await restore(verified, target: target, pool: pool, context: context, deadline: deadline)
+                await pool.closeAll()
+                try context.emit(result)
+                return result.countsMatch ? 0 : 1
+            } catch {
+                await pool.closeAll()
+                throw error
+            }
+        }
+    }
+
+    private func restore(_ verified: VerifiedSet, target: DeploymentTarget, pool: NodeConnectionPool,
+                         context: CommandContext, deadline: Deadline) async throws -> RestoreResult {
+        let topology = try await Self.topology(seeds: try await target.nodes().map(\.endpoint), pool: pool)
+        let masters = topology.masters.filter { !$0.slots.isEmpty }
+        if flush {
+            try context.confirm("delete ALL keys of cluster \(target.clusterName) (\(masters.count) masters) before restoring \(verified.manifest.id)?")
+            for master in masters {
+                _ = try await pool.send(RedisEndpoint(host: master.host, port: master.port), RedisCommand("FLUSHALL", "SYNC"))
+            }
+            context.progress.step("flushed \(masters.count) masters")
+        }
+        let started = ContinuousClock.now
+        let outcome = try await RestoreEngine.load(files: verified.shards.map(\.path), pool: pool, topology: topology,
+                                                   replace: replace, progress: context.progress, deadline: deadline)
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let shards = verified.shards.map { shard -> RestoreResult.Shard in
+            let file = outcome.files.first { $0.path == shard.path }
+            return RestoreResult.Shard(index: shard.shard.index, file: shard.shard.file, expectedKeys: shard.shard.keyCount,
+                                       keysRead: file?.keysRead, keysRestored: file?.keysRestored,
+                                       keysExpiredSkipped: file?.keysExpiredSkipped)
+        }
+        for shard in shards where !shard.matches {
+            context.progress.warning("shard \(shard.index): manifest lists \(shard.expectedKeys.map(String.init) ?? "?") keys, "
+                + "the RDB gave \(shard.keysRead.map(String.init) ?? "?")")
+        }
+        return RestoreResult(cluster: target.clusterName, set: verified.manifest.id, source: verified.location,
+                             backupCluster: verified.manifest.cluster, flushed: flush,
+                             keysRestored: outcome.keysRestored, keysExpiredSkipped: outcome.keysExpiredSkipped,
+                             functionsLoaded: outcome.functionsLoaded, bytesRead: outcome.bytesRead,
+                             keysPerMaster: outcome.keysPerMaster, seconds: (seconds * 1000).rounded() / 1000,
+                             shards: shards)
+    }
+
+    /// The cluster as the first answering node sees it; every slot must have a master to restore into.
+    static func topology(seeds: [RedisEndpoint], pool: NodeConnectionPool) async throws -> ClusterTopology {
+        var failures: [String] = []
+        for seed in seeds {
+            do {
+                let topology = try ClusterTopology.parse(try await pool.send(seed, RedisCommand("CLUSTER", "NODES")).string ?? "")
+                let masters = topology.masters.filter { !$0.slots.isEmpty && !$0.isFailed }
+                let covered = SlotRange.count(of: masters.flatMap(\.slots))
+                guard covered == SlotRange.slotCount else {
+                    throw GeneralFailure(.operationFailed, "the cluster's masters cover \(covered) of \(SlotRange.slotCount) slots;"
+                        + " fix the cluster (redisctl verify) before restoring")
+                }
+                return topology
+            } catch let error as RedisError where error.kind == .wrongPass || error.kind == .noAuth {
+                throw GeneralFailure(.cannotRun, "authentication refused by \(seed) (\(error.message)); check the password")
+            } catch let failure as GeneralFailure {
+                throw failure
+            } catch {
+                failures.append("\(seed): \(error)")
+            }
+        }
+        throw GeneralFailure(.cannotRun, "no node reachable to read the cluster topology (\(failures.first ?? "no nodes"))")
+    }
+}
+
+struct RestoreResult: CommandResult {
+    struct Shard: Encodable {
+        let index: Int
+        let file: String
+        let expectedKeys: Int64?
+        let keysRead: Int?
+        let keysRestored: Int?
+        let keysExpiredSkipped: Int?
+
+        /// The RDB held as many keys as the manifest says (restored plus expired ones skipped).
+        var matches: Bool {
+            guard let expectedKeys, let keysRead else { return true }
+            return Int64(keysRead) == expectedKeys
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case index, file, expectedKeys, keysRead, keysRestored, keysExpiredSkipped, matches
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            try container.encode(file, forKey: .file)
+            try container.encodeIfPresent(expectedKeys, forKey: .expectedKeys)
+            try container.encodeIfPresent(keysRead, forKey: .keysRead)
+            try container.encodeIfPresent(keysRestored, forKey: .keysRestored)
+            try container.encodeIfPresent(keysExpiredSkipped, forKey: .keysExpiredSkipped)
+            try container.encode(matches, forKey: .matches)
+        }
+    }
+
+    let cluster: String
+    let set: String
+    let source: String
+    let backupCluster: String
+    let flushed: Bool
+    let keysRestored: Int
+    let keysExpiredSkipped: Int
+    let functionsLoaded: Int
+    let bytesRead: Int64
+    let keysPerMaster: [String: Int]
+    let seconds: Double
+    let shards: [Shard]
+
+    var countsMatch: Bool { shards.allSatisfy(\.matches) }
+
+    enum CodingKeys: String, CodingKey {
+        case cluster, set, source, backupCluster, flushed, keysRestored, keysExpiredSkipped, functionsLoaded, bytesRead,
+             keysPerMaster, seconds, shards, countsMatch
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(cluster, forKey: .cluster)
+        try container.encode(set, forKey: .set)
+        try container.encode(source, forKey: .source)
+        try container.encode(backupCluster, forKey: .backupCluster)
+        try container.encode(flushed, forKey: .flushed)
+        try container.encode(keysRestored, forKey: .keysRestored)
+        try container.encode(keysExpiredSkipped, forKey: .keysExpiredSkipped)
+        try container.encode(functionsLoaded, forKey: .functionsLoaded)
+        try container.encode(bytesRead, forKey: .bytesRead)
+        try container.encode(keysPerMaster, forKey: .keysPerMaster)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(shards, forKey: .shards)
+        try container.encode(countsMatch, forKey: .countsMatch)
+    }
+
+    var text: String {
+        let table = TextTable.render(
+            header: ["SHARD", "FILE", "MANIFEST KEYS", "READ", "RESTORED", "EXPIRED", "MATCH"],
+            rows: shards.map {
+                [String($0.index), $0.file, $0.expectedKeys.map(String.init) ?? "?", $0.keysRead.map(String.init) ?? "?",
+                 $0.keysRestored.map(String.init) ?? "?", $0.keysExpiredSkipped.map(String.init) ?? "?",
+                 $0.matches ? "yes" : "NO"]
+            })
+        let verdict = countsMatch ? "key counts match the manifest" : "key counts DIFFER from the manifest"
+        return [table, "", "restored \(keysRestored) keys of \(backupCluster)'s set \(set) into \(cluster)"
+            + String(format: " in %.1f s", seconds) + (flushed ? " (flushed first)" : "") + "; " + verdict]
+            .joined(separator: "\n")
+    }
+}
