@@ -89,6 +89,7 @@ let package = Package(
                 "RedisCtlCore", "RESP", "ClusterOps",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: swiftSettings
@@ -145,12 +146,20 @@ let package = Package(
         ),
         .testTarget(
             name: "BenchTests",
-            dependencies: ["Bench", "ClusterOps", "RESP", "TestSupport", "RedisCtlCore"],
+            dependencies: ["Bench", "ClusterOps", "RESP", "TestSupport", "RedisCtlCore",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RedisctlTests",
+            dependencies: ["redisctl", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RedisCtlKitTests",
-            dependencies: ["RedisCtlKit", "TestSupport", "RESP", "RedisCtlCore"],
+            dependencies: ["RedisCtlKit", "TestSupport", "RESP", "RedisCtlCore", "Bench"],
             swiftSettings: swiftSettings
         ),
     ]
