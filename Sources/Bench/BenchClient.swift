@@ -97,17 +97,22 @@ final class BenchClient {
                 }
             }
             let element = template.needsElement ? keys.nextElement() : 0
-            send(template, digits: digits, keyNumber: keyNumber, element: element, master: master, sentAt: now)
+            send(template, digits: digits, keyNumber: keyNumber, element: element, master: master, sentAt: now,
+                 stampOnFlush: true)
         }
         outstanding = granted
-        flushTouched()
+        // Written once the loop has read every ready connection: a reply's arrival is stamped
+        // before, not after, the writes that other replies trigger.
+        for master in touched { loop.scheduleFlush(connections[master]) }
+        touched.removeAll(keepingCapacity: true)
     }
 
     @inline(__always)
     private func send(_ template: RequestTemplate, digits: KeyDigits, keyNumber: UInt64, element: UInt64, master: Int,
-                      sentAt: UInt64, redirects: UInt8 = 0) {
+                      sentAt: UInt64, redirects: UInt8 = 0, stampOnFlush: Bool = false) {
         let connection = connections[master]
-        connection.enqueue(template, key: digits, keyNumber: keyNumber, element: element, sentAt: sentAt, redirects: redirects)
+        connection.enqueue(template, key: digits, keyNumber: keyNumber, element: element, sentAt: sentAt, redirects: redirects,
+                           stampOnFlush: stampOnFlush)
         if !connection.needsFlush {
             connection.needsFlush = true
             touched.append(master)

@@ -17,6 +17,8 @@ struct PendingRequest {
     var operation: BenchOperation
     var kind: Kind
     var redirects: UInt8
+    /// Closed loop: the send time is taken when the batch is written, not when it is encoded.
+    var stampOnFlush = false
 }
 
 /// One connection of one client to one master. Encodes requests into one outbound buffer per
@@ -35,6 +37,8 @@ final class BenchConnection: ChannelInboundHandler {
     private var controlPromises = CircularBuffer<EventLoopPromise<RESPValue>>()
     /// Set while `out` holds requests not yet flushed in this batch.
     var needsFlush = false
+    /// Entries appended since the last flush (the newest ones in `pending`).
+    private var appendedSinceFlush = 0
     private(set) var isClosed = false
 
     let eventLoop: any EventLoop
@@ -59,20 +63,34 @@ final class BenchConnection: ChannelInboundHandler {
 
     @inline(__always)
     func enqueue(_ template: RequestTemplate, key: KeyDigits, keyNumber: UInt64, element: UInt64, sentAt: UInt64,
-                 redirects: UInt8 = 0) {
+                 redirects: UInt8 = 0, stampOnFlush: Bool = false) {
         template.write(key: key, element: element, into: &out)
         pending.append(PendingRequest(sentAt: sentAt, key: keyNumber, element: element, operation: template.operation,
-                                      kind: .request, redirects: redirects))
+                                      kind: .request, redirects: redirects, stampOnFlush: stampOnFlush))
+        appendedSinceFlush += 1
     }
 
     func enqueueAsking() {
         out.writeStaticString("*1\r\n$6\r\nASKING\r\n")
         pending.append(PendingRequest(sentAt: 0, key: 0, element: 0, operation: .ping, kind: .asking, redirects: 0))
+        appendedSinceFlush += 1
     }
 
     @inline(__always)
     func flush() {
         needsFlush = false
+        if appendedSinceFlush > 0 {
+            let now = monotonicNanos()
+            var index = pending.index(pending.endIndex, offsetBy: -min(appendedSinceFlush, pending.count))
+            while index != pending.endIndex {
+                if pending[index].stampOnFlush {
+                    pending[index].sentAt = now
+                    pending[index].stampOnFlush = false
+                }
+                index = pending.index(after: index)
+            }
+            appendedSinceFlush = 0
+        }
         guard let context, out.readableBytes > 0 else { return }
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         // NIO has written it (or holds its own reference); clearing reuses the storage when it is ours alone.
@@ -87,6 +105,7 @@ final class BenchConnection: ChannelInboundHandler {
         let promise = eventLoop.makePromise(of: RESPValue.self)
         RESPEncoder.write(command, into: &out)
         pending.append(PendingRequest(sentAt: 0, key: 0, element: 0, operation: .ping, kind: .control, redirects: 0))
+        appendedSinceFlush += 1
         controlPromises.append(promise)
         flush()
         return promise.futureResult

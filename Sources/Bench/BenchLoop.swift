@@ -62,8 +62,28 @@ final class BenchLoop {
         self.templates = templates
     }
 
+    private var flushQueue: [BenchConnection] = []
+    private var flushing: [BenchConnection] = []
+    private var flushScheduled = false
+
     @inline(__always)
     func owner(ofSlot slot: Int) -> Int { Int(slotOwners[slot]) }
+
+    /// Writes `connection`'s batch after the loop has handled the reads it is in the middle of.
+    @inline(__always)
+    func scheduleFlush(_ connection: BenchConnection) {
+        flushQueue.append(connection)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        eventLoop.assumeIsolated().execute { [self] in flushAll() }
+    }
+
+    private func flushAll() {
+        flushScheduled = false
+        swap(&flushQueue, &flushing)
+        for connection in flushing { connection.flush() }
+        flushing.removeAll(keepingCapacity: true)
+    }
 
     func masterIndex(_ endpoint: RedisEndpoint) -> Int? { masters.firstIndex(of: endpoint) }
 
