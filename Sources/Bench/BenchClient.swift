@@ -6,7 +6,8 @@ import RESP
 /// handler itself, with no task hop.
 final class BenchClient {
     let index: Int
-    unowned let loop: BenchLoop
+    /// The loop owns its clients and drops them only after every connection is closed.
+    unowned(unsafe) let loop: BenchLoop
     var connections: [BenchConnection] = []
     var keys: KeyGenerator
     /// Every test replays the same keys, so GET reads what SET wrote.
