@@ -188,6 +188,7 @@ struct PortForwardTests {
                                                   options: .init(connectTimeout: .seconds(2)), dialer: dialer)
         }
         #expect(error?.description.contains("redis-0") == true)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Within the 2 s connect timeout plus room for a loaded machine; a retry loop would take far longer.
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 }

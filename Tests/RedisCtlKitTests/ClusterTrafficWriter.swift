@@ -10,7 +10,6 @@ actor ClusterTrafficWriter {
     struct Summary {
         var acknowledged: [String: String] = [:]
         var failures: [String] = []
-        var clusterDownReplies = 0
         var redirections = 0
     }
 
@@ -89,8 +88,6 @@ actor ClusterTrafficWriter {
                     let connection = try await connection(target)
                     _ = try await connection.send(RedisCommand("ASKING"))
                     return try await connection.send(command)
-                case .clusterDown:
-                    summary.clusterDownReplies += 1
                 default:
                     await dropAll()
                 }

