@@ -8,8 +8,29 @@ extension OutputFormat: ExpressibleByArgument {}
 extension PlatformKind: ExpressibleByArgument {}
 extension ConnectMode: ExpressibleByArgument {}
 
+/// An option layout that yields the settings a command runs with.
+protocol GlobalSettingsSource {
+    func settings(environment: [String: String]) throws -> GlobalSettings
+}
+
 /// The options every command takes (CLI.md "Global options").
-struct GlobalOptions: ParsableArguments {
+struct GlobalOptions: ParsableArguments, GlobalSettingsSource {
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: [.short, .long], help: "Kubernetes namespace (default: the spec's, redis-system).")
+    var namespace: String?
+
+    @Option(name: [.short, .long], help: "Result format on stdout: text or json (connection also: env).")
+    var output: OutputFormat = .text
+
+    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GlobalSettings {
+        try common.settings(namespace: namespace, output: output, environment: environment)
+    }
+}
+
+/// The global options but `-n, --namespace` and `-o, --output`, whose short names `benchmark`
+/// gives to redis-benchmark's meanings; each command layout adds those two its own way.
+struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Deployment spec (YAML).", valueName: "file"))
     var config: String?
 
@@ -19,9 +40,6 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Cluster name (default: the spec's metadata.name, redis-cluster).")
     var name: String?
 
-    @Option(name: [.short, .long], help: "Kubernetes namespace (default: the spec's, redis-system).")
-    var namespace: String?
-
     @Option(name: .long, help: ArgumentHelp("Kubernetes credentials (default: $KUBECONFIG, ~/.kube/config).", valueName: "file"))
     var kubeconfig: String?
 
@@ -30,9 +48,6 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Local platform state (default: $REDISCTL_STATE_DIR, ~/.local/state/redisctl).", valueName: "dir"))
     var stateDir: String?
-
-    @Option(name: [.short, .long], help: "Result format on stdout: text or json (connection also: env).")
-    var output: OutputFormat = .text
 
     @Option(name: .long, help: ArgumentHelp("Bound on every wait (30s, 5m, 1h).", valueName: "duration"))
     var timeout: String = "10m"
@@ -76,7 +91,8 @@ struct GlobalOptions: ParsableArguments {
         return endpoints
     }
 
-    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GlobalSettings {
+    func settings(namespace: String?, output: OutputFormat,
+                  environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GlobalSettings {
         let platformKind: PlatformKind
         if let platform {
             platformKind = platform
@@ -98,8 +114,9 @@ struct GlobalOptions: ParsableArguments {
 }
 
 /// Runs a command's logic with the process's console and maps failures to the contract's exit codes.
-func runCommand(_ options: GlobalOptions, _ body: (CommandContext) async throws -> Int32) async throws {
-    let context = CommandContext(settings: try options.settings(), console: .standard)
+func runCommand(_ options: some GlobalSettingsSource, _ body: (CommandContext) async throws -> Int32) async throws {
+    let context = CommandContext(settings: try options.settings(environment: ProcessInfo.processInfo.environment),
+                                 console: .standard)
     let status: Int32
     do {
         status = try await body(context)
