@@ -12,7 +12,11 @@ import TestSupport
     static let keys = 60_000
 
     @Test func killedScaleResumesToACompleteCluster() async throws {
-        let environment = try LocalTestEnvironment(spec: "replicasPerMaster: 0\nredis: {clusterNodeTimeoutMs: 5000}")
+        let environment = try LocalTestEnvironment(spec: """
+            replicasPerMaster: 0
+            disruption: {minAvailable: 2}
+            redis: {clusterNodeTimeoutMs: 5000}
+            """)
         do {
             try await killAndResume(environment)
         } catch {
@@ -56,7 +60,7 @@ import TestSupport
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(try await Self.openSlots(platform, password: password) > 0, "the kill left no slot open")
 
-        let resumed = await environment.run { try await ScaleCommand(masters: 4).run($0) }
+        let resumed = await environment.run(environment.settings(timeout: .seconds(300))) { try await ScaleCommand(masters: 4).run($0) }
         #expect(resumed.status == 0, "scale again: \(resumed.stdout) \(resumed.stderr)")
         let json = try resumed.json()
         #expect(json["healthy"] as? Bool == true)

@@ -30,7 +30,7 @@ import TestSupport
         await filler.close()
 
         // The plan alone changes nothing.
-        let plan = await environment.run { try await ScaleCommand(masters: 5, dryRun: true).run($0) }
+        let plan = await environment.run(environment.settings(timeout: .seconds(300))) { try await ScaleCommand(masters: 5, dryRun: true).run($0) }
         #expect(plan.status == 0, "dry run: \(plan.stderr)")
         let planned = try plan.json()
         #expect(planned["addPods"] as? [String] == (6...9).map { "\(environment.name)-\($0)" })
@@ -41,7 +41,7 @@ import TestSupport
         writers.start()
         do {
             try await Self.waitForWrites(writers, atLeast: 200)
-            let grow = await environment.run { try await ScaleCommand(masters: 5).run($0) }
+            let grow = await environment.run(environment.settings(timeout: .seconds(300))) { try await ScaleCommand(masters: 5).run($0) }
             #expect(grow.status == 0, "scale to 5: \(grow.stdout) \(grow.stderr)")
             let grown = try grow.json()
             #expect(grown["healthy"] as? Bool == true)
@@ -60,7 +60,7 @@ import TestSupport
             try await Self.expectShape(environment, masters: 5, pods: 10)
 
             try await Self.waitForWrites(writers, atLeast: writers.acknowledgedWrites + 200)
-            let shrink = await environment.run { try await ScaleCommand(masters: 3).run($0) }
+            let shrink = await environment.run(environment.settings(timeout: .seconds(300))) { try await ScaleCommand(masters: 3).run($0) }
             #expect(shrink.status == 0, "scale to 3: \(shrink.stdout) \(shrink.stderr)")
             #expect(try shrink.json()["healthy"] as? Bool == true)
             try await Self.expectShape(environment, masters: 3, pods: 6)
@@ -89,7 +89,7 @@ import TestSupport
         await reader.close()
 
         // Replicas alone: no slot moves.
-        let replicas = await environment.run { try await ScaleCommand(replicasPerMaster: 2).run($0) }
+        let replicas = await environment.run(environment.settings(timeout: .seconds(300))) { try await ScaleCommand(replicasPerMaster: 2).run($0) }
         #expect(replicas.status == 0, "replicas to 2: \(replicas.stdout) \(replicas.stderr)")
         #expect(try replicas.json()["movedSlots"] as? Int == 0)
         try await Self.expectShape(environment, masters: 3, pods: 9)

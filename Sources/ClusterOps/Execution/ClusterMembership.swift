@@ -103,7 +103,10 @@ public struct ClusterMembership: Sendable {
         }
         for (member, _) in leaving {
             do {
+                // A drained master has no keys and a leaving replica's are a copy of a master's that
+                // stays: emptied, a pod that comes back later (its volume kept) joins as a new node.
                 _ = try await pool.send(member.endpoint, RedisCommand("CLUSTER", "RESET", "HARD"))
+                _ = try await pool.send(member.endpoint, RedisCommand("FLUSHALL"))
             } catch {
                 progress.warning("\(member.name) (\(member.endpoint)): CLUSTER RESET failed (\(reason(error))); it leaves anyway")
             }

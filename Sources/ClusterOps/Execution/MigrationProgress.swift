@@ -31,9 +31,9 @@ public final class MigrationProgress: @unchecked Sendable {
         if let line { reporter.step(line) }
     }
 
-    func movedSlot() {
+    func movedSlots(_ count: Int) {
         let line = lock.withLock { () -> String? in
-            slots += 1
+            slots += count
             return slots == totalSlots ? summary() : dueLine()
         }
         if let line { reporter.step(line) }

@@ -15,13 +15,19 @@ public struct SlotMigrationOptions: Sendable {
     public var minimumBytesPerSecond: Int
     /// Attempts per MIGRATE on I/O errors before giving up.
     public var attempts: Int
-    /// Slots of one (source, target) pair in flight at once, each on its own connections: this hides
-    /// the round trips of the SETSLOT steps (the source still runs one MIGRATE at a time).
-    public var slotsInFlightPerPair: Int
+    /// Slots opened, moved and handed over together: every SETSLOT step of a batch is one pipeline
+    /// per node, so one nodes.conf fsync per node instead of one per slot. Larger batches keep more
+    /// slots in the ASK state at once.
+    public var slotsPerBatch: Int
+    /// Batches of one (source, target) pair in flight at once, each on its own connections, so one
+    /// batch's fsyncs overlap another's MIGRATEs.
+    public var batchesInFlightPerPair: Int
 
     public init(batchKeys: Int = 1000, batchBytes: Int = 8 << 20, baseTimeoutMs: Int = 10_000,
-                minimumBytesPerSecond: Int = 10 << 20, attempts: Int = 5, slotsInFlightPerPair: Int = 4) {
-        self.slotsInFlightPerPair = max(1, slotsInFlightPerPair)
+                minimumBytesPerSecond: Int = 10 << 20, attempts: Int = 5, slotsPerBatch: Int = 64,
+                batchesInFlightPerPair: Int = 2) {
+        self.slotsPerBatch = max(1, slotsPerBatch)
+        self.batchesInFlightPerPair = max(1, batchesInFlightPerPair)
         self.batchKeys = batchKeys
         self.batchBytes = batchBytes
         self.baseTimeoutMs = baseTimeoutMs
@@ -123,20 +129,20 @@ public struct SlotMigrator: Sendable {
         let source = try endpoint(first.source, endpoints)
         let target = try endpoint(first.target, endpoints)
         let queue = SlotQueue(lane.flatMap(\.slots))
-        let workers = min(options.slotsInFlightPerPair, queue.count)
+        let workers = min(options.batchesInFlightPerPair, (queue.count + options.slotsPerBatch - 1) / options.slotsPerBatch)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<workers {
                 group.addTask {
                     let pair = try await openPair(sourceId: first.source, source: source, targetId: first.target, target: target)
                     do {
-                        while let slot = queue.next() {
+                        while case let batch = queue.next(options.slotsPerBatch), !batch.isEmpty {
                             if deadline.hasPassed {
                                 throw GeneralFailure(.operationFailed,
-                                    "timed out moving slot \(slot) from \(source) to \(target); run scale again to finish the move")
+                                    "timed out moving slots from \(source) to \(target); run scale again to finish the move")
                             }
-                            try await migrateSlot(slot, pair: pair, endpoints: endpoints, masters: masters,
-                                                  announcer: announcer, counter: counter)
-                            counter.movedSlot()
+                            try await migrateSlots(batch, pair: pair, endpoints: endpoints, masters: masters,
+                                                   announcer: announcer, counter: counter)
+                            counter.movedSlots(batch.count)
                         }
                     } catch {
                         queue.drain()
@@ -171,80 +177,118 @@ public struct SlotMigrator: Sendable {
         return endpoint
     }
 
-    /// Moves one slot; also finishes a slot a previous run left half-moved (every step is repeatable).
-    func migrateSlot(_ slot: Int, pair: SlotPair, endpoints: [String: RedisEndpoint], masters: [String],
-                     announcer: NodeConnectionPool, counter: MigrationProgress) async throws {
-        let slotText = String(slot)
-        let getKeys = RedisCommand("CLUSTER", "GETKEYSINSLOT", slotText, String(options.batchKeys))
-        var firstKeys: RESPValue
-        do {
-            _ = try await pair.target.send(RedisCommand("CLUSTER", "SETSLOT", slotText, "IMPORTING", pair.sourceId))
-            // The first GETKEYSINSLOT rides with MIGRATING: one round trip less per slot.
-            let replies = try await pair.source.pipeline([
-                RedisCommand("CLUSTER", "SETSLOT", slotText, "MIGRATING", pair.targetId), getKeys,
-            ])
-            _ = try replies[0].get()
-            firstKeys = try replies[1].get()
-        } catch let error as RedisError {
-            throw GeneralFailure(.operationFailed,
-                "slot \(slot): cannot open the move from \(pair.source.endpoint) to \(pair.target.endpoint): \(error.message); run scale again")
-        }
-        var pending: RESPValue? = firstKeys
-        while true {
-            let reply: RESPValue
-            if let first = pending {
-                reply = first
-                pending = nil
-            } else {
-                reply = try await pair.source.send(getKeys)
-            }
-            let keys = (reply.array ?? []).compactMap(\.bytes)
-            if keys.isEmpty { break }
-            let sizes = try await pair.source.pipeline(keys.map { key in
-                RedisCommand([ByteBuffer(string: "MEMORY"), ByteBuffer(string: "USAGE"), key,
-                              ByteBuffer(string: "SAMPLES"), ByteBuffer(string: "0")])
-            }).map { Int((try? $0.get().int) ?? 0) }
-            for batch in MigrationBatches.split(sizes: sizes, maxKeys: options.batchKeys, maxBytes: options.batchBytes) {
-                let bytes = sizes[batch].reduce(0, +)
-                try await migrate(Array(keys[batch]), bytes: bytes, slot: slot, pair: pair)
-                counter.movedKeys(batch.count)
+    /// Moves a batch of slots of one pair; also finishes slots a previous run left half-moved (every
+    /// step is repeatable). Each step is one pipeline per node: Redis writes and fsyncs nodes.conf once
+    /// per event-loop pass, not once per SETSLOT, which is what bounds a slot-by-slot rebalance.
+    func migrateSlots(_ slots: [Int], pair: SlotPair, endpoints: [String: RedisEndpoint], masters: [String],
+                      announcer: NodeConnectionPool, counter: MigrationProgress) async throws {
+        let where_ = "from \(pair.source.endpoint) to \(pair.target.endpoint)"
+        // 1. IMPORTING on the target. A slot it already owns was moved by an earlier run.
+        var open: [Int] = []
+        var alreadyMoved: [Int] = []
+        let importing = try await pair.target.pipeline(slots.map {
+            RedisCommand("CLUSTER", "SETSLOT", String($0), "IMPORTING", pair.sourceId)
+        })
+        for (slot, reply) in zip(slots, importing) {
+            switch reply {
+            case .success: open.append(slot)
+            case .failure(let error) where error.message.contains("already the owner"): alreadyMoved.append(slot)
+            case .failure(let error):
+                throw GeneralFailure(.operationFailed, "slot \(slot): SETSLOT IMPORTING \(where_) failed: \(error.message); run scale again")
             }
         }
-        try await announce(slot: slot, owner: pair.targetId, pair: pair, endpoints: endpoints, masters: masters,
-                           announcer: announcer)
-    }
-
-    /// `SETSLOT NODE` on the target (it takes the slot and bumps its epoch), then the source (which
-    /// stops serving it), then the other masters, so no client is sent back and forth.
-    func announce(slot: Int, owner: String, pair: SlotPair, endpoints: [String: RedisEndpoint], masters: [String],
-                  announcer: NodeConnectionPool) async throws {
-        let command = RedisCommand("CLUSTER", "SETSLOT", String(slot), "NODE", owner)
-        do {
-            _ = try await pair.target.send(command)
-            _ = try await pair.source.send(command)
-        } catch let error as RedisError {
-            throw GeneralFailure(.operationFailed,
-                "slot \(slot): cannot hand it to \(pair.target.endpoint): \(error.message); run scale again")
+        // 2. MIGRATING on the source.
+        let migrating = try await pair.source.pipeline(open.map {
+            RedisCommand("CLUSTER", "SETSLOT", String($0), "MIGRATING", pair.targetId)
+        })
+        for (slot, reply) in zip(open, migrating) {
+            if case .failure(let error) = reply {
+                throw GeneralFailure(.operationFailed, "slot \(slot): SETSLOT MIGRATING \(where_) failed: \(error.message); run scale again")
+            }
+        }
+        // 3. The keys. While a slot is MIGRATING the source creates no new keys in it (clients are
+        //    sent to the target with ASK), so a slot that returned fewer keys than asked is empty
+        //    once they are moved.
+        var pending = open
+        while !pending.isEmpty {
+            let replies = try await pair.source.pipeline(pending.map {
+                RedisCommand("CLUSTER", "GETKEYSINSLOT", String($0), String(options.batchKeys))
+            })
+            var keys: [(slot: Int, keys: [ByteBuffer])] = []
+            var full: [Int] = []
+            for (slot, reply) in zip(pending, replies) {
+                let slotKeys = (try reply.get().array ?? []).compactMap(\.bytes)
+                if !slotKeys.isEmpty { keys.append((slot, slotKeys)) }
+                if slotKeys.count >= options.batchKeys { full.append(slot) }
+            }
+            if !keys.isEmpty { try await migrateKeys(keys, pair: pair, counter: counter) }
+            pending = full
+        }
+        // 4. SETSLOT NODE on the target, then the source (it refuses while it still holds keys of
+        //    the slot), then every other master, so no client is sent back and forth.
+        let settled = open + alreadyMoved
+        guard !settled.isEmpty else { return }
+        let assign = settled.map { RedisCommand("CLUSTER", "SETSLOT", String($0), "NODE", pair.targetId) }
+        for (connection, role) in [(pair.target, "target"), (pair.source, "source")] {
+            for (slot, reply) in zip(settled, try await connection.pipeline(assign)) {
+                // A source whose last slot just went (here or in a parallel batch) turns into a replica
+                // of the new owner (cluster-allow-replica-migration) and follows the cluster from then on.
+                if case .failure(let error) = reply, role == "source", error.message.contains("only with masters") { continue }
+                if case .failure(let error) = reply {
+                    throw GeneralFailure(.operationFailed,
+                        "slot \(slot): SETSLOT NODE on the \(role) \(connection.endpoint) failed: \(error.message); run scale again")
+                }
+            }
         }
         let others = masters.filter { $0 != pair.sourceId && $0 != pair.targetId }.compactMap { endpoints[$0] }
         await withTaskGroup(of: Void.self) { group in
             for endpoint in others {
                 group.addTask {
                     do {
-                        _ = try await announcer.send(endpoint, command)
+                        _ = try await announcer.connection(endpoint).pipeline(assign)
                     } catch {
                         // The cluster bus spreads the new owner anyway; this only makes it immediate.
-                        progress.detail("\(endpoint): SETSLOT \(slot) NODE failed (\(error)); gossip will tell it")
+                        progress.detail("\(endpoint): SETSLOT NODE failed (\(error)); gossip will tell it")
                     }
                 }
             }
         }
     }
 
+    /// Sizes the keys (MEMORY USAGE, one pipeline), cuts each slot's keys into MIGRATE batches (a
+    /// MIGRATE carries keys of one slot only), and pipelines the MIGRATEs; the source runs them one
+    /// after the other. A batch that fails is sent again on its own, with the retry rules of `migrate`.
+    private func migrateKeys(_ keysBySlot: [(slot: Int, keys: [ByteBuffer])], pair: SlotPair,
+                             counter: MigrationProgress) async throws {
+        let all = keysBySlot.flatMap(\.keys)
+        var sizes = try await pair.source.pipeline(all.map { key in
+            RedisCommand([ByteBuffer(string: "MEMORY"), ByteBuffer(string: "USAGE"), key,
+                          ByteBuffer(string: "SAMPLES"), ByteBuffer(string: "0")])
+        }).map { Int((try? $0.get().int) ?? 0) }[...]
+        var batches: [(slot: Int, keys: [ByteBuffer], bytes: Int)] = []
+        for (slot, keys) in keysBySlot {
+            let slotSizes = Array(sizes.prefix(keys.count))
+            sizes = sizes.dropFirst(keys.count)
+            for range in MigrationBatches.split(sizes: slotSizes, maxKeys: options.batchKeys, maxBytes: options.batchBytes) {
+                batches.append((slot, Array(keys[range]), slotSizes[range].reduce(0, +)))
+            }
+        }
+        let replies = try await pair.source.pipeline(batches.map {
+            migrateCommand($0.keys, bytes: $0.bytes, target: pair.target.endpoint, replace: false)
+        })
+        for (batch, reply) in zip(batches, replies) {
+            if case .failure = reply {
+                try await migrate(batch.keys, bytes: batch.bytes, slots: [batch.slot], pair: pair)
+            }
+            counter.movedKeys(batch.keys.count)
+        }
+    }
+
     /// One MIGRATE, retried on I/O errors. BUSYKEY means an earlier MIGRATE copied a key but did not
     /// get to delete it from the source: the source's copy is still the live one, so it is sent again
     /// with REPLACE, and only the keys the source still holds.
-    private func migrate(_ keys: [ByteBuffer], bytes: Int, slot: Int, pair: SlotPair) async throws {
+    private func migrate(_ keys: [ByteBuffer], bytes: Int, slots: [Int], pair: SlotPair) async throws {
+        let slot = slots.count == 1 ? "slot \(slots[0])" : "slots \(SlotRange.describe(SlotRange.ranges(covering: slots)))"
         var pending = keys
         var replace = false
         var attempt = 0
@@ -259,11 +303,11 @@ public struct SlotMigrator: Sendable {
                 pending = zip(pending, exists).filter { (try? $0.1.get().int) == 1 }.map(\.0)
                 replace = true
             } catch let error as RedisError where Self.isRetryable(error) && attempt < options.attempts {
-                progress.detail("slot \(slot): MIGRATE to \(pair.target.endpoint) failed (\(error.message)); retrying")
+                progress.detail("\(slot): MIGRATE to \(pair.target.endpoint) failed (\(error.message)); retrying")
                 try await Task.sleep(for: .milliseconds(100 * attempt))
             } catch let error as RedisError {
                 throw GeneralFailure(.operationFailed,
-                    "slot \(slot): MIGRATE from \(pair.source.endpoint) to \(pair.target.endpoint) failed: \(error.message); run scale again to finish the move")
+                    "\(slot): MIGRATE from \(pair.source.endpoint) to \(pair.target.endpoint) failed: \(error.message); run scale again to finish the move")
             }
         }
     }
@@ -314,11 +358,12 @@ final class SlotQueue: @unchecked Sendable {
 
     var count: Int { lock.withLock { slots.count - index } }
 
-    func next() -> Int? {
+    /// Up to `count` slots; empty when none are left.
+    func next(_ count: Int) -> [Int] {
         lock.withLock {
-            guard index < slots.count else { return nil }
-            defer { index += 1 }
-            return slots[index]
+            let end = min(index + count, slots.count)
+            defer { index = end }
+            return Array(slots[index..<end])
         }
     }
 

@@ -157,12 +157,15 @@ public enum ScalePlanner {
             let taken = Set(picks)
             free = free.enumerated().filter { !taken.contains($0.offset) }.map(\.element)
         }
+        // One machine for everything (the local platform) is a deliberate setup, not worth a warning.
         var warnings: [String] = []
-        for master in finalMasters {
-            for replica in siblings[master.name] ?? [] where !replica.candidate.host.isEmpty {
-                if replica.candidate.machineKey == master.candidate.machineKey && !master.candidate.host.isEmpty {
-                    warnings.append("replica \(replica.name) shares its machine with its master \(master.name)")
-                }
+        let machines = Set(remaining.filter { !$0.candidate.host.isEmpty }.map(\.candidate.machineKey))
+        for assignment in replicas + demoted where machines.count > 1 {
+            guard let replica = remaining.first(where: { $0.name == assignment.replica }),
+                  let master = finalMasters.first(where: { $0.name == assignment.master }),
+                  !replica.candidate.host.isEmpty, !master.candidate.host.isEmpty else { continue }
+            if replica.candidate.machineKey == master.candidate.machineKey {
+                warnings.append("replica \(replica.name) shares its machine with its master \(master.name)")
             }
         }
 
