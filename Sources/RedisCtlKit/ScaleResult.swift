@@ -36,7 +36,7 @@ struct ScaleResult: CommandResult {
 
     enum CodingKeys: String, CodingKey {
         case cluster, platform, dryRun, from, to, addPods, removePods, failovers, newMasters, replicas, demoted, moves
-        case plannedSlots, openSlots, movedSlots, movedKeys, keysPerSecond, elapsedSeconds, verify, healthy
+        case plannedSlots, openSlots, movedSlots, movedKeys, keysPerSecond, migrationSeconds, elapsedSeconds, verify, healthy
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -59,6 +59,7 @@ struct ScaleResult: CommandResult {
             try container.encode(movedSlots, forKey: .movedSlots)
             try container.encode(movedKeys, forKey: .movedKeys)
             try container.encode(keysPerSecond, forKey: .keysPerSecond)
+            try container.encode((migrationSeconds * 1000).rounded() / 1000, forKey: .migrationSeconds)
             try container.encode((elapsedSeconds * 1000).rounded() / 1000, forKey: .elapsedSeconds)
         }
         try container.encodeIfPresent(verify, forKey: .verify)
