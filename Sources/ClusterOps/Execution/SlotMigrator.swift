@@ -24,8 +24,8 @@ public struct SlotMigrationOptions: Sendable {
     public var batchesInFlightPerPair: Int
 
     public init(batchKeys: Int = 1000, batchBytes: Int = 8 << 20, baseTimeoutMs: Int = 10_000,
-                minimumBytesPerSecond: Int = 10 << 20, attempts: Int = 5, slotsPerBatch: Int = 64,
-                batchesInFlightPerPair: Int = 2) {
+                minimumBytesPerSecond: Int = 10 << 20, attempts: Int = 5, slotsPerBatch: Int = 256,
+                batchesInFlightPerPair: Int = 4) {
         self.slotsPerBatch = max(1, slotsPerBatch)
         self.batchesInFlightPerPair = max(1, batchesInFlightPerPair)
         self.batchKeys = batchKeys
