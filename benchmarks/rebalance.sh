@@ -132,7 +132,7 @@ time_tool() {
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 declare -A rates migration_rates
-tools=(redisctl redis-cli-10 redis-cli-1000)
+read -r -a tools <<<"${BENCH_TOOLS:-redisctl redis-cli-10 redis-cli-1000}"
 for i in $(seq 1 "$runs"); do
   for tool in "${tools[@]}"; do
     read -r ms migration_ms moved <<<"$(time_tool "$tool")"
