@@ -41,7 +41,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Cluster topology model, pure planners and the executors that carry plans out over RESP.
-        .target(name: "ClusterOps", dependencies: ["RedisCtlCore", "RESP"], swiftSettings: swiftSettings),
+        .target(name: "ClusterOps", dependencies: ["RedisCtlCore", "RESP", .product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: swiftSettings),
         // Typed Kubernetes objects built from the spec, rendered to YAML.
         .target(
             name: "Manifests",
@@ -162,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "RedisCtlKitTests",
             dependencies: [
-                "RedisCtlKit", "TestSupport", "RESP", "RedisCtlCore", "ClusterOps", "Backup", "Bench",
+                "RedisCtlKit", "TestSupport", "RESP", "RedisCtlCore", "ClusterOps", "Backup", "Bench", "Platforms",
             ],
             swiftSettings: swiftSettings
         ),

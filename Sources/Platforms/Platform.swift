@@ -91,6 +91,11 @@ public protocol Platform: Sendable {
     func destroy(deleteData: Bool, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult
     /// Releases what the platform holds open (HTTP clients).
     func shutdown() async
+    /// `scale`: brings the pod count to `deployment`'s (the spec with the new shape). Growing creates
+    /// the next ordinals and waits until they are ready; shrinking removes the highest ordinals, which
+    /// must already have left the Redis cluster. Their data stays unless `deleteData`.
+    func resize(_ deployment: RedisDeployment, deleteData: Bool, deadline: Deadline,
+                progress: any ProgressReporter) async throws -> [PodEndpoint]
 }
 
 extension Platform {

@@ -28,7 +28,6 @@ public struct DeployCommand: Sendable {
     func run(target: DeploymentTarget, context: CommandContext) async throws -> Int32 {
         let deadline = context.deadline()
         let progress = context.progress
-        let spec = target.deployment.spec
         if dryRun == .server {
             guard let kubernetes = target.platform as? KubernetesPlatform else {
                 throw GeneralFailure(.usage, "--dry-run server needs the kubernetes platform; use --dry-run client to see the manifests")
@@ -38,6 +37,9 @@ public struct DeployCommand: Sendable {
                                           dryRun: true))
             return 0
         }
+        // A scaled cluster keeps its size: the running cluster, not the spec, says how big it is.
+        let (target, live) = await target.adoptingLiveShape(progress: progress)
+        let spec = target.deployment.spec
         progress.step("deploying \(target.clusterName) on the \(target.platform.kind) platform "
                       + "(\(spec.masters) masters x \(1 + spec.replicasPerMaster) nodes)")
         let applied = try await target.platform.apply(target.deployment, deadline: deadline, progress: progress)
@@ -47,6 +49,14 @@ public struct DeployCommand: Sendable {
         if skipInit {
             try context.emit(result)
             return 0
+        }
+        if let live, !live.hasInitialLayout {
+            // Slots were moved by scale: the cluster is formed, and init-cluster's layout no longer applies.
+            result.initStatus = InitClusterOutcome.Status.alreadyInitialized.rawValue
+            let report = try await VerifyCommand().report(target: target, nodes: pods)
+            result.verify = report
+            try context.emit(result)
+            return report.healthy ? 0 : 1
         }
         let initializer = ClusterInitializer(connector: try await target.connector(), progress: progress,
                                              configuredNodeTimeoutMs: spec.redis.clusterNodeTimeoutMs)

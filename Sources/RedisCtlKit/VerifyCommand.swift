@@ -11,6 +11,7 @@ public struct VerifyCommand: Sendable {
 
     public func run(_ context: CommandContext) async throws -> Int32 {
         try await DeploymentTarget.with(context) { target in
+            let (target, _) = await target.adoptingLiveShape(progress: context.progress)
             let report = try await report(target: target, nodes: try await target.nodes())
             try context.emit(VerifyResult(report: report))
             return report.healthy ? 0 : 1

@@ -51,8 +51,8 @@ import Testing
             let deploy = await environment.run { try await DeployCommand().run($0) }
             try #require(deploy.status == 0, "deploy failed: \(deploy.stderr)")
         }
-        let sourceClient = try await ClusterTestClient.connect(source)
-        let targetClient = try await ClusterTestClient.connect(target)
+        let sourceClient = try await SlotRoutedTestClient.connect(source)
+        let targetClient = try await SlotRoutedTestClient.connect(target)
         try await TestData.fill(sourceClient)
 
         // 1. To a directory, while writers keep writing.
@@ -138,7 +138,7 @@ import Testing
     }
 
     func corruptSetsAreRefused(setDirectory: String, scratch: String, target: LocalTestEnvironment,
-                               targetClient: ClusterTestClient) async throws {
+                               targetClient: SlotRoutedTestClient) async throws {
         let fileManager = FileManager.default
         for damage in ["flip", "truncate", "manifest"] {
             let copyRoot = scratch + "/\(damage)"
@@ -166,13 +166,13 @@ import Testing
 /// Writers that keep extending `seq:{tag}:N` and `last:{tag}` atomically, one tag per master:
 /// a consistent snapshot holds exactly `seq:{tag}:1...last`.
 final class ConsistencyWriters: @unchecked Sendable {
-    let client: ClusterTestClient
+    let client: SlotRoutedTestClient
     let tags: [String]
     private let lock = NSLock()
     private var stopped = false
     private var counts: [String: Int] = [:]
 
-    init(client: ClusterTestClient) {
+    init(client: SlotRoutedTestClient) {
         self.client = client
         // One tag per master.
         var chosen: [RedisEndpoint: String] = [:]
@@ -243,7 +243,7 @@ final class ConsistencyWriters: @unchecked Sendable {
     }
 
     /// The restored cluster holds each writer's keys exactly up to the snapshot.
-    func checkRestored(_ client: ClusterTestClient, snapshot: [String: Int]) async throws {
+    func checkRestored(_ client: SlotRoutedTestClient, snapshot: [String: Int]) async throws {
         for tag in tags {
             let last = snapshot[tag] ?? 0
             #expect(try await client.send("last:{\(tag)}", "GET").string == String(last))
@@ -256,7 +256,7 @@ final class ConsistencyWriters: @unchecked Sendable {
 
 /// The data set: every type, small and past its compact encoding, with TTLs and a 20 MB value.
 enum TestData {
-    static func fill(_ client: ClusterTestClient) async throws {
+    static func fill(_ client: SlotRoutedTestClient) async throws {
         var commands: [(key: String, command: RedisCommand)] = []
         for index in 0..<3000 {
             commands.append(("string:\(index)", RedisCommand("SET", "string:\(index)", index % 3 == 0 ? String(index * 7919) : "value-\(index)")))
@@ -293,7 +293,7 @@ enum TestData {
 
     /// Every key of `source` is in `target` with the same DUMP payload (or, where encodings may
     /// legitimately differ, the same content) and the same absolute expiry.
-    static func compare(_ source: ClusterTestClient, _ target: ClusterTestClient, skipping prefixes: [String] = []) async throws {
+    static func compare(_ source: SlotRoutedTestClient, _ target: SlotRoutedTestClient, skipping prefixes: [String] = []) async throws {
         func kept(_ keys: [String]) -> [String] { keys.filter { key in !prefixes.contains { key.hasPrefix($0) } } }
         let keys = kept(try await source.allKeys())
         #expect(keys.count > 3000)
@@ -315,7 +315,7 @@ enum TestData {
     }
 
     /// A key's value read type by type, in a comparable form.
-    static func content(_ client: ClusterTestClient, _ key: String) async throws -> String {
+    static func content(_ client: SlotRoutedTestClient, _ key: String) async throws -> String {
         let type = try await client.send(key, "TYPE").string ?? ""
         let value: RESPValue
         switch type {

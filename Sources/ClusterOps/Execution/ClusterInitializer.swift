@@ -351,7 +351,7 @@ public struct ClusterInitializer: Sendable {
 }
 
 /// When each (owner, viewer) pair was last nudged, so a slow node is not flooded with MEETs.
-private final class NudgeLog {
+final class NudgeLog {
     private var last: [String: ContinuousClock.Instant] = [:]
 
     func shouldNudge(_ pair: String) -> Bool {

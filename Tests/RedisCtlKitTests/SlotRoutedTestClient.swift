@@ -5,12 +5,12 @@ import RedisCtlCore
 @testable import RedisCtlKit
 
 /// A small cluster-aware client for tests: routes each command to the master owning its key's slot.
-final class ClusterTestClient: @unchecked Sendable {
+final class SlotRoutedTestClient: @unchecked Sendable {
     let pool: NodeConnectionPool
     private(set) var topology: ClusterTopology
     let password: String
 
-    static func connect(_ environment: LocalTestEnvironment) async throws -> ClusterTestClient {
+    static func connect(_ environment: LocalTestEnvironment) async throws -> SlotRoutedTestClient {
         let password = try String(contentsOf: environment.clusterDirectory.appendingPathComponent("password"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let verify = try await environment.run { try await VerifyCommand().run($0) }.json()
@@ -20,7 +20,7 @@ final class ClusterTestClient: @unchecked Sendable {
                                                                dialer: TCPDialer()))
         guard let seed = seeds.first else { throw GeneralFailure(.cannotRun, "no nodes in verify's answer") }
         let topology = try ClusterTopology.parse(try await pool.send(seed, RedisCommand("CLUSTER", "NODES")).string ?? "")
-        return ClusterTestClient(pool: pool, topology: topology, password: password)
+        return SlotRoutedTestClient(pool: pool, topology: topology, password: password)
     }
 
     private init(pool: NodeConnectionPool, topology: ClusterTopology, password: String) {

@@ -1,0 +1,186 @@
+import RESP
+import RedisCtlCore
+
+/// A pod as the membership operations address it.
+public struct MemberAddress: Hashable, Sendable {
+    public var name: String
+    public var endpoint: RedisEndpoint
+
+    public init(name: String, endpoint: RedisEndpoint) {
+        self.name = name
+        self.endpoint = endpoint
+    }
+}
+
+/// Joining and leaving: MEET, REPLICATE, FAILOVER, FORGET and RESET, each followed by a bounded wait
+/// for the cluster to agree, so the next step of a scale starts from a settled cluster.
+public struct ClusterMembership: Sendable {
+    public let pool: NodeConnectionPool
+    public let progress: any ProgressReporter
+
+    public init(pool: NodeConnectionPool, progress: any ProgressReporter) {
+        self.pool = pool
+        self.progress = progress
+    }
+
+    /// The node's own view of the cluster.
+    public func topology(_ member: MemberAddress) async throws -> ClusterTopology {
+        do {
+            let reply = try await pool.send(member.endpoint, RedisCommand("CLUSTER", "NODES"))
+            return try ClusterTopology.parse(reply.string ?? "")
+        } catch let error as ClusterOpsError {
+            throw error
+        } catch {
+            throw GeneralFailure(.operationFailed, "\(member.name) (\(member.endpoint)): CLUSTER NODES failed: \(reason(error))")
+        }
+    }
+
+    /// Keys the node holds (a node joining as a master or replica must be empty).
+    public func keyCount(_ member: MemberAddress) async throws -> Int {
+        Int(try await pool.send(member.endpoint, RedisCommand("DBSIZE")).int ?? 0)
+    }
+
+    /// `anchor` meets every member it does not know yet, then waits until every member knows every
+    /// other one with a live cluster-bus link and the same slot map.
+    public func meet(_ newcomers: [MemberAddress], anchor: MemberAddress) async throws {
+        for member in newcomers {
+            progress.detail("introducing \(member.name) (\(member.endpoint))")
+            try await run(anchor, RedisCommand("CLUSTER", "MEET", member.endpoint.host, String(member.endpoint.port)),
+                          what: "CLUSTER MEET \(member.endpoint)")
+        }
+    }
+
+    /// Sets `cluster-node-timeout` on these nodes. A node that has just joined counts as having been
+    /// in a minority partition and stays in `cluster_state:fail` for min(node timeout, 5 s) after it
+    /// learns the slot map, refusing the keys MIGRATE brings; a short timeout while it joins keeps
+    /// that to 1 s. The configured value goes back as soon as the node reports ok.
+    public func setNodeTimeout(_ members: [MemberAddress], milliseconds: Int) async {
+        for member in members {
+            do {
+                _ = try await pool.send(member.endpoint, RedisCommand("CONFIG", "SET", "cluster-node-timeout", String(milliseconds)))
+            } catch {
+                progress.warning("\(member.name) (\(member.endpoint)): could not set cluster-node-timeout \(milliseconds) "
+                                 + "(\(reason(error))); set it with CONFIG SET")
+            }
+        }
+    }
+
+    public func replicate(_ replica: MemberAddress, masterId: String, masterName: String) async throws {
+        progress.step("\(replica.name) replicates \(masterName)")
+        try await run(replica, RedisCommand("CLUSTER", "REPLICATE", masterId), what: "CLUSTER REPLICATE \(masterName)")
+    }
+
+    /// Promotes a replica in place (graceful: it waits for its master to hand over), and waits until it is master.
+    public func failover(_ replica: MemberAddress, deadline: Deadline) async throws {
+        progress.step("\(replica.name) takes over from its master (CLUSTER FAILOVER)")
+        try await run(replica, RedisCommand("CLUSTER", "FAILOVER"), what: "CLUSTER FAILOVER")
+        try await poll("\(replica.name) to become a master", until: deadline) { () async throws -> PollOutcome<Void> in
+            let myself = try await topology(replica).myself
+            return myself?.isMaster == true ? .done(()) : .notYet("\(replica.name) is still a replica")
+        }
+    }
+
+    /// Every staying node forgets every leaving node, all at once so no node re-learns them from a
+    /// neighbour's gossip (FORGET bans an id for 60 s only); then the leaving nodes are reset so they
+    /// stop talking to the cluster and come back empty if the pod ever returns.
+    public func remove(_ leaving: [(member: MemberAddress, id: String)], staying: [MemberAddress]) async throws {
+        guard !leaving.isEmpty else { return }
+        progress.step("removing \(leaving.map(\.member.name).joined(separator: ", ")) from the cluster")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for node in staying {
+                group.addTask {
+                    let commands = leaving.map { RedisCommand("CLUSTER", "FORGET", $0.id) }
+                    let replies = try await pool.connection(node.endpoint).pipeline(commands)
+                    for (reply, gone) in zip(replies, leaving) {
+                        if case .failure(let error) = reply, !error.message.contains("Unknown node") {
+                            throw GeneralFailure(.operationFailed,
+                                "\(node.name) (\(node.endpoint)): CLUSTER FORGET \(gone.member.name) failed: \(error.message)")
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for (member, _) in leaving {
+            do {
+                // A drained master has no keys and a leaving replica's are a copy of a master's that
+                // stays: emptied, a pod that comes back later (its volume kept) joins as a new node.
+                _ = try await pool.send(member.endpoint, RedisCommand("CLUSTER", "RESET", "HARD"))
+                _ = try await pool.send(member.endpoint, RedisCommand("FLUSHALL"))
+            } catch {
+                progress.warning("\(member.name) (\(member.endpoint)): CLUSTER RESET failed (\(reason(error))); it leaves anyway")
+            }
+        }
+    }
+
+    /// Every member knows exactly the members (handshakes done, links up, nobody failing), every
+    /// one holds the same slot map, each has `cluster_state:ok`, and every replica's link is up.
+    public func waitUntilSettled(_ members: [MemberAddress], deadline: Deadline, what: String) async throws {
+        let nudged = NudgeLog()
+        try await poll(what, until: deadline, initialInterval: .milliseconds(20), maxInterval: .milliseconds(250)) { () async throws -> PollOutcome<Void> in
+            var topologies: [String: ClusterTopology] = [:]
+            var problems: [String] = []
+            for member in members {
+                do {
+                    topologies[member.name] = try await topology(member)
+                } catch {
+                    problems.append("\(member.name): \(reason(error))")
+                }
+            }
+            guard problems.isEmpty else { return .notYet(problems.joined(separator: "; ")) }
+            let ids = Set(members.compactMap { topologies[$0.name]?.myself?.id })
+            for member in members {
+                guard let topology = topologies[member.name] else { continue }
+                let healthy = Set(topology.nodes.filter {
+                    !$0.isHandshake && !$0.isFailed && !$0.isPossiblyFailed && ($0.isMyself || $0.linkState == .connected)
+                }.map(\.id))
+                let strangers = Set(topology.nodes.map(\.id)).subtracting(ids)
+                if healthy != ids || !strangers.isEmpty {
+                    problems.append("\(member.name) sees \(healthy.intersection(ids).count)/\(ids.count) members"
+                                    + (strangers.isEmpty ? "" : " and \(strangers.count) departed node(s)"))
+                }
+            }
+            // A node learns another's slots from its pings; a MEET from the owner delivers one now.
+            let signatures = Dictionary(grouping: members, by: { topologies[$0.name]?.signature ?? "" })
+            if signatures.count > 1 {
+                for owner in members {
+                    guard let own = topologies[owner.name]?.myself, !own.slots.isEmpty else { continue }
+                    for viewer in members where viewer.name != owner.name {
+                        if topologies[viewer.name]?.node(id: own.id)?.slots != own.slots,
+                           nudged.shouldNudge(owner.name + ">" + viewer.name) {
+                            _ = try? await pool.send(owner.endpoint, RedisCommand("CLUSTER", "MEET", viewer.endpoint.host,
+                                                                                  String(viewer.endpoint.port)))
+                        }
+                    }
+                }
+                problems.append("slot maps differ between \(signatures.count) groups of nodes")
+            }
+            guard problems.isEmpty else { return .notYet(problems.joined(separator: "; ")) }
+            for member in members {
+                let replies = try await pool.connection(member.endpoint).pipeline([
+                    RedisCommand("CLUSTER", "INFO"), RedisCommand("INFO", "replication"),
+                ])
+                let cluster = InfoSections.parse((try? replies[0].get().string) ?? "")
+                let replication = InfoSections.parse((try? replies[1].get().string) ?? "")
+                if cluster.clusterState != "ok" { problems.append("\(member.name) cluster_state:\(cluster.clusterState ?? "?")") }
+                if replication.role == .replica, replication.masterLinkStatus != "up" {
+                    problems.append("\(member.name) master_link_status:\(replication.masterLinkStatus ?? "none")")
+                }
+            }
+            return problems.isEmpty ? .done(()) : .notYet(problems.joined(separator: "; "))
+        }
+    }
+
+    private func run(_ member: MemberAddress, _ command: RedisCommand, what: String) async throws {
+        do {
+            _ = try await pool.send(member.endpoint, command)
+        } catch {
+            throw GeneralFailure(.operationFailed, "\(member.name) (\(member.endpoint)): \(what) failed: \(reason(error))")
+        }
+    }
+
+    public func reason(_ error: any Error) -> String {
+        if let failure = error as? any RedisCtlFailure { return failure.message }
+        return "\(error)"
+    }
+}

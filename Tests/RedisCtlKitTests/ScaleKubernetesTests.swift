@@ -1,0 +1,60 @@
+import Foundation
+import RedisCtlCore
+import Testing
+import TestSupport
+@testable import RedisCtlKit
+
+/// `scale` on the kubernetes platform: the StatefulSet's replicas follow, the fake kubelet starts and
+/// stops real redis-servers, and the slots move through the API server's port-forward.
+@Suite(.serialized) struct ScaleKubernetesTests {
+    @Test func growAndShrinkTheStatefulSet() async throws {
+        let server = try await FakeKubernetesAPIServer.start()
+        let kubelet = try server.startKubelet()
+        let environment = try LocalTestEnvironment(spec: "redis: {clusterNodeTimeoutMs: 5000}")
+        do {
+            try await run(server: server, kubelet: kubelet, environment: environment)
+        } catch {
+            await kubelet.shutdown()
+            try? await server.stop()
+            try? FileManager.default.removeItem(at: environment.stateDirectory)
+            throw error
+        }
+        await kubelet.shutdown()
+        try await server.stop()
+        try? FileManager.default.removeItem(at: environment.stateDirectory)
+    }
+
+    func run(server: FakeKubernetesAPIServer, kubelet: FakeKubelet, environment: LocalTestEnvironment) async throws {
+        let config = try KubernetesCommandTests.kubeconfig(environment, server: server.baseURL.absoluteString)
+        var settings = KubernetesCommandTests.settings(environment, kubeconfig: config)
+        settings.timeout = .seconds(120)
+
+        let deploy = await environment.run(settings) { try await DeployCommand().run($0) }
+        try #require(deploy.status == 0, "deploy: \(deploy.stdout) \(deploy.stderr)")
+
+        let grow = await environment.run(settings) { try await ScaleCommand(masters: 4).run($0) }
+        #expect(grow.status == 0, "scale to 4: \(grow.stdout) \(grow.stderr)")
+        let grown = try grow.json()
+        #expect(grown["healthy"] as? Bool == true)
+        #expect(grown["movedSlots"] as? Int == 4096)
+        #expect(kubelet.runningPIDs.count == 8)
+        let statefulSets = server.objects("statefulsets", namespace: "redis-system")
+        #expect(statefulSets.first?["spec"]["replicas"].int == 8)
+
+        // An unchanged spec does not undo the scale.
+        let redeploy = await environment.run(settings) { try await DeployCommand().run($0) }
+        #expect(redeploy.status == 0, "deploy after scale: \(redeploy.stdout) \(redeploy.stderr)")
+        #expect(redeploy.stderr.contains("keeping the running size"))
+        #expect(server.objects("statefulsets", namespace: "redis-system").first?["spec"]["replicas"].int == 8)
+
+        let shrink = await environment.run(settings) { try await ScaleCommand(masters: 3).run($0) }
+        #expect(shrink.status == 0, "scale to 3: \(shrink.stdout) \(shrink.stderr)")
+        #expect(try shrink.json()["healthy"] as? Bool == true)
+        try await poll("the kubelet to stop the removed pods", until: .after(.seconds(30))) {
+            kubelet.runningPIDs.count == 6 ? .done(()) : .notYet("\(kubelet.runningPIDs.count) running")
+        }
+        #expect(server.objects("persistentvolumeclaims", namespace: "redis-system").count == 8, "PVCs are kept")
+        let verify = await environment.run(settings) { try await VerifyCommand().run($0) }
+        #expect(verify.status == 0, "verify: \(verify.stdout)")
+    }
+}
