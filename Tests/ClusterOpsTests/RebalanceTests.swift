@@ -112,4 +112,13 @@ import Testing
         let options = SlotMigrationOptions(baseTimeoutMs: 1000, minimumBytesPerSecond: 1_000_000)
         #expect(options.timeoutMs(forBytes: 50_000_000) == 51_000)
     }
+
+    @Test func keysAreSizedOnlyOnSourcesWithBigKeysOnAverage() {
+        #expect(!MigrationBatches.sizesKeys(datasetBytes: 150_000_000, keys: 1_000_000, threshold: 2048))
+        #expect(MigrationBatches.sizesKeys(datasetBytes: 5_000_000_000, keys: 1000, threshold: 2048))
+        #expect(!MigrationBatches.sizesKeys(datasetBytes: 1000, keys: 0, threshold: 2048))
+        // Unknown numbers, or sizing asked for always: size.
+        #expect(MigrationBatches.sizesKeys(datasetBytes: nil, keys: 10, threshold: 2048))
+        #expect(MigrationBatches.sizesKeys(datasetBytes: 10, keys: 10, threshold: 0))
+    }
 }

@@ -22,10 +22,15 @@ public struct SlotMigrationOptions: Sendable {
     /// Batches of one (source, target) pair in flight at once, each on its own connections, so one
     /// batch's fsyncs overlap another's MIGRATEs.
     public var batchesInFlightPerPair: Int
+    /// When a source's keys average at most this many bytes (INFO memory / DBSIZE), its keys move
+    /// without a MEMORY USAGE per key: batches by count, with the base timeout, and only a MIGRATE
+    /// that fails is sized and sent again. Above it every key is sized first. 0 always sizes.
+    public var unsizedAverageKeyBytes: Int
 
     public init(batchKeys: Int = 1000, batchBytes: Int = 8 << 20, baseTimeoutMs: Int = 10_000,
                 minimumBytesPerSecond: Int = 10 << 20, attempts: Int = 5, slotsPerBatch: Int = 256,
-                batchesInFlightPerPair: Int = 4) {
+                batchesInFlightPerPair: Int = 4, unsizedAverageKeyBytes: Int = 2048) {
+        self.unsizedAverageKeyBytes = unsizedAverageKeyBytes
         self.slotsPerBatch = max(1, slotsPerBatch)
         self.batchesInFlightPerPair = max(1, batchesInFlightPerPair)
         self.batchKeys = batchKeys
@@ -58,6 +63,14 @@ public enum MigrationBatches {
         }
         if start < sizes.count { batches.append(start..<sizes.count) }
         return batches
+    }
+
+    /// Whether a source's keys are sized one by one before they move: only when they average more
+    /// than `threshold` bytes (or the source's numbers are unknown).
+    public static func sizesKeys(datasetBytes: Int?, keys: Int?, threshold: Int) -> Bool {
+        guard threshold > 0, let datasetBytes, let keys else { return true }
+        guard keys > 0 else { return false }
+        return datasetBytes / keys > threshold
     }
 }
 
@@ -162,8 +175,14 @@ public struct SlotMigrator: Sendable {
         sourceOptions.commandTimeout = max(connector.options.commandTimeout, .seconds(300))
         let sourceConnection = try await RedisConnection.connect(to: source, options: sourceOptions, dialer: connector.dialer)
         do {
+            let stats = try await sourceConnection.pipeline([RedisCommand("INFO", "memory"), RedisCommand("DBSIZE")])
+            let memory = InfoSections.parse((try? stats[0].get().string) ?? "")
+            let keys = (try? stats[1].get().int).flatMap { $0 }
+            let sizesKeys = MigrationBatches.sizesKeys(datasetBytes: memory.int("used_memory_dataset").map { Int($0) },
+                                                       keys: keys.map { Int($0) }, threshold: options.unsizedAverageKeyBytes)
             let targetConnection = try await connector.connect(target)
-            return SlotPair(sourceId: sourceId, targetId: targetId, source: sourceConnection, target: targetConnection)
+            return SlotPair(sourceId: sourceId, targetId: targetId, source: sourceConnection, target: targetConnection,
+                            sizesKeys: sizesKeys)
         } catch {
             await sourceConnection.close()
             throw error
@@ -255,11 +274,40 @@ public struct SlotMigrator: Sendable {
         }
     }
 
-    /// Sizes the keys (MEMORY USAGE, one pipeline), cuts each slot's keys into MIGRATE batches (a
-    /// MIGRATE carries keys of one slot only), and pipelines the MIGRATEs; the source runs them one
-    /// after the other. A batch that fails is sent again on its own, with the retry rules of `migrate`.
+    /// Pipelines one MIGRATE per slot's keys (a MIGRATE carries keys of one slot only); the source
+    /// runs them one after the other. Keys are sized first (MEMORY USAGE, one pipeline) only on a
+    /// source with big keys on average; elsewhere a MIGRATE that fails, maybe on a big key, is sized
+    /// and sent again in byte-bounded batches, with the retry rules of `migrate`.
     private func migrateKeys(_ keysBySlot: [(slot: Int, keys: [ByteBuffer])], pair: SlotPair,
                              counter: MigrationProgress) async throws {
+        let batches: [(slot: Int, keys: [ByteBuffer], bytes: Int)]
+        if pair.sizesKeys {
+            batches = try await sizedBatches(keysBySlot, pair: pair)
+        } else {
+            batches = keysBySlot.flatMap { slot, keys in
+                stride(from: 0, to: keys.count, by: options.batchKeys).map {
+                    (slot, Array(keys[$0..<min($0 + options.batchKeys, keys.count)]), 0)
+                }
+            }
+        }
+        let replies = try await pair.source.pipeline(batches.map {
+            migrateCommand($0.keys, bytes: $0.bytes, target: pair.target.endpoint, replace: false)
+        })
+        for (batch, reply) in zip(batches, replies) {
+            if case .failure = reply {
+                let retries = pair.sizesKeys ? [batch] : try await sizedBatches([(batch.slot, batch.keys)], pair: pair)
+                for retry in retries {
+                    try await migrate(retry.keys, bytes: retry.bytes, slots: [retry.slot], pair: pair)
+                }
+            }
+            counter.movedKeys(batch.keys.count)
+        }
+    }
+
+    /// Sizes the keys (MEMORY USAGE, one pipeline) and cuts each slot's keys into MIGRATE batches by
+    /// count and by bytes. A key already gone sizes as 0 (MIGRATE skips it).
+    private func sizedBatches(_ keysBySlot: [(slot: Int, keys: [ByteBuffer])],
+                              pair: SlotPair) async throws -> [(slot: Int, keys: [ByteBuffer], bytes: Int)] {
         let all = keysBySlot.flatMap(\.keys)
         var sizes = try await pair.source.pipeline(all.map { key in
             RedisCommand([ByteBuffer(string: "MEMORY"), ByteBuffer(string: "USAGE"), key,
@@ -273,15 +321,7 @@ public struct SlotMigrator: Sendable {
                 batches.append((slot, Array(keys[range]), slotSizes[range].reduce(0, +)))
             }
         }
-        let replies = try await pair.source.pipeline(batches.map {
-            migrateCommand($0.keys, bytes: $0.bytes, target: pair.target.endpoint, replace: false)
-        })
-        for (batch, reply) in zip(batches, replies) {
-            if case .failure = reply {
-                try await migrate(batch.keys, bytes: batch.bytes, slots: [batch.slot], pair: pair)
-            }
-            counter.movedKeys(batch.keys.count)
-        }
+        return batches
     }
 
     /// One MIGRATE, retried on I/O errors. BUSYKEY means an earlier MIGRATE copied a key but did not
@@ -341,6 +381,8 @@ struct SlotPair: Sendable {
     let targetId: String
     let source: RedisConnection
     let target: RedisConnection
+    /// Keys are sized (MEMORY USAGE) before they move: the source's keys are big on average.
+    let sizesKeys: Bool
 
     func close() async {
         await source.close()
