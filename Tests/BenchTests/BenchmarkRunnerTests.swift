@@ -78,7 +78,9 @@ func settings(_ body: (inout BenchmarkRequest) -> Void) throws -> BenchmarkSetti
         onlyGet.tests = [.single(.get)]
         onlyGet.length = .requests(800)
         let checked = try await BenchmarkRunner(settings: onlyGet, connector: connector).run(seeds: [server.endpoint])
-        #expect(checked.tests[0].errors == ["wrong-value": 1])
+        // The request budget is shared by the clients, so a client may wrap around and read the key twice.
+        #expect(Set(checked.tests[0].errors.keys) == ["wrong-value"], "\(checked.tests[0].errors)")
+        #expect((checked.tests[0].errors["wrong-value"] ?? 0) >= 1, "\(checked.tests[0].errors)")
     }
 
     /// Open loop: the server stalls for 300 ms mid-run; requests scheduled during the stall count
