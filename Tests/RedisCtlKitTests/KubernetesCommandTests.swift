@@ -19,6 +19,31 @@ import TestSupport
         return path
     }
 
+    /// A fake API server with a kubelet that runs every pod as a real redis-server, and a test
+    /// environment whose settings point at it; all of it is stopped and removed afterwards, also
+    /// when `body` throws.
+    static func withFakeCluster(
+        spec: String, timeout: Duration,
+        _ body: (FakeKubernetesAPIServer, FakeKubelet, LocalTestEnvironment, GlobalSettings) async throws -> Void
+    ) async throws {
+        let server = try await FakeKubernetesAPIServer.start()
+        let kubelet = try server.startKubelet()
+        let environment = try LocalTestEnvironment(spec: spec)
+        do {
+            var settings = settings(environment, kubeconfig: try kubeconfig(environment, server: server.baseURL.absoluteString))
+            settings.timeout = timeout
+            try await body(server, kubelet, environment, settings)
+        } catch {
+            await kubelet.shutdown()
+            try? await server.stop()
+            try? FileManager.default.removeItem(at: environment.stateDirectory)
+            throw error
+        }
+        await kubelet.shutdown()
+        try await server.stop()
+        try? FileManager.default.removeItem(at: environment.stateDirectory)
+    }
+
     static func settings(_ environment: LocalTestEnvironment, kubeconfig: String) -> GlobalSettings {
         var settings = environment.settings(timeout: .seconds(20))
         settings.platform = .kubernetes

@@ -8,26 +8,11 @@ import TestSupport
 /// stops real redis-servers, and the slots move through the API server's port-forward.
 @Suite(.serialized) struct ScaleKubernetesTests {
     @Test func growAndShrinkTheStatefulSet() async throws {
-        let server = try await FakeKubernetesAPIServer.start()
-        let kubelet = try server.startKubelet()
-        let environment = try LocalTestEnvironment(spec: "redis: {clusterNodeTimeoutMs: 5000}")
-        do {
-            try await run(server: server, kubelet: kubelet, environment: environment)
-        } catch {
-            await kubelet.shutdown()
-            try? await server.stop()
-            try? FileManager.default.removeItem(at: environment.stateDirectory)
-            throw error
-        }
-        await kubelet.shutdown()
-        try await server.stop()
-        try? FileManager.default.removeItem(at: environment.stateDirectory)
+        try await KubernetesCommandTests.withFakeCluster(spec: "redis: {clusterNodeTimeoutMs: 5000}", timeout: .seconds(120), run)
     }
 
-    func run(server: FakeKubernetesAPIServer, kubelet: FakeKubelet, environment: LocalTestEnvironment) async throws {
-        let config = try KubernetesCommandTests.kubeconfig(environment, server: server.baseURL.absoluteString)
-        var settings = KubernetesCommandTests.settings(environment, kubeconfig: config)
-        settings.timeout = .seconds(120)
+    func run(server: FakeKubernetesAPIServer, kubelet: FakeKubelet, environment: LocalTestEnvironment,
+             settings: GlobalSettings) async throws {
 
         let deploy = await environment.run(settings) { try await DeployCommand().run($0) }
         try #require(deploy.status == 0, "deploy: \(deploy.stdout) \(deploy.stderr)")
