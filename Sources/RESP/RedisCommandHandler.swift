@@ -18,14 +18,17 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     /// Replies collected for one pipelined batch.
     private final class BatchReplies {
-        let commands: [RedisCommand]
+        let expected: Int
+        /// Names the command a timeout cut off; given a reply index.
+        let commandName: (Int) -> String
         var replies: [RESPValue]
         let promise: EventLoopPromise<[RESPValue]>
 
-        init(commands: [RedisCommand], promise: EventLoopPromise<[RESPValue]>) {
-            self.commands = commands
+        init(expected: Int, commandName: @escaping (Int) -> String, promise: EventLoopPromise<[RESPValue]>) {
+            self.expected = expected
+            self.commandName = commandName
             self.replies = []
-            self.replies.reserveCapacity(commands.count)
+            self.replies.reserveCapacity(expected)
             self.promise = promise
         }
     }
@@ -101,9 +104,27 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         let size = commands.reduce(0) { $0 + RESPEncoder.estimatedSize(of: $1) }
         var buffer = context.channel.allocator.buffer(capacity: size)
         RESPEncoder.write(commands, into: &buffer)
-        pending.append(PendingReply(waiter: .batch(BatchReplies(commands: commands, promise: promise)), deadline: context.eventLoop.now + commandTimeout))
+        let batch = BatchReplies(expected: commands.count, commandName: { commands[$0].name }, promise: promise)
+        pending.append(PendingReply(waiter: .batch(batch), deadline: context.eventLoop.now + commandTimeout))
         context.write(wrapOutboundOut(buffer), promise: writePromise)
         if flush { context.flush() }
+        armTimeout(context)
+    }
+
+    /// Writes commands the caller already encoded (`replies` of them, all named `commandName`) with
+    /// one write and one flush, and collects their replies like a batch.
+    func enqueue(encoded buffer: ByteBuffer, replies: Int, commandName: String, promise: EventLoopPromise<[RESPValue]>) {
+        guard let context, failure == nil else {
+            promise.fail(failure ?? RedisError(.connectionClosed, endpoint: endpoint))
+            return
+        }
+        guard replies > 0 else {
+            promise.succeed([])
+            return
+        }
+        let batch = BatchReplies(expected: replies, commandName: { _ in commandName }, promise: promise)
+        pending.append(PendingReply(waiter: .batch(batch), deadline: context.eventLoop.now + commandTimeout))
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         armTimeout(context)
     }
 
@@ -134,7 +155,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             promise.succeed(reply)
         case .batch(let batch):
             batch.replies.append(reply)
-            if batch.replies.count == batch.commands.count {
+            if batch.replies.count == batch.expected {
                 pending.removeFirst()
                 batch.promise.succeed(batch.replies)
             }
@@ -185,7 +206,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         let commandName: String
         switch head.waiter {
         case .single(_, let name): commandName = name
-        case .batch(let batch): commandName = batch.commands[batch.replies.count].name
+        case .batch(let batch): commandName = batch.commandName(batch.replies.count)
         }
         // Later replies would be matched to the wrong commands, so the connection must go.
         failAll(RedisError(.timeout(command: commandName), endpoint: endpoint))

@@ -125,6 +125,26 @@ public final class RedisConnection: Sendable {
         }
     }
 
+    /// Sends `replies` commands already encoded in RESP into `buffer` (by a caller that builds many
+    /// alike commands without a `RedisCommand` each) with one write and one flush; replies as for
+    /// `pipeline`. `commandName` names the commands in a timeout error. A `replies` count that does
+    /// not match the commands in `buffer` breaks the connection's reply matching.
+    public func sendEncoded(_ buffer: ByteBuffer, replies: Int, commandName: String) async throws -> [Result<RESPValue, RedisError>] {
+        guard replies > 0 else { return [] }
+        let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
+        let handler = self.handler
+        if channel.eventLoop.inEventLoop {
+            handler.value.enqueue(encoded: buffer, replies: replies, commandName: commandName, promise: promise)
+        } else {
+            channel.eventLoop.execute { handler.value.enqueue(encoded: buffer, replies: replies, commandName: commandName, promise: promise) }
+        }
+        let replies = try await promise.futureResult.get()
+        return replies.map { reply in
+            if case .error(let text) = reply { return .failure(RedisError(serverReply: text, endpoint: endpoint)) }
+            return .success(reply)
+        }
+    }
+
     /// Closes the connection; waiting commands fail with `.connectionClosed`.
     public func close() async {
         try? await channel.close()

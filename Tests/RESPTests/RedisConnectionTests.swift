@@ -106,6 +106,37 @@ import Testing
         await connection.close()
     }
 
+    @Test func sendsPreEncodedCommandsAndMatchesTheirReplies() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.stop() }
+        let connection = try await server.connect()
+        var encoded = ByteBuffer()
+        RESPEncoder.write(RedisCommand("SET", "a", "1"), into: &encoded)
+        RESPEncoder.writeArrayHeader(2, into: &encoded)
+        RESPEncoder.writeBulk("INCR", into: &encoded)
+        RESPEncoder.writeBulk(Array("a".utf8), into: &encoded)
+        RESPEncoder.write(RedisCommand("NOSUCHCOMMAND"), into: &encoded)
+        RESPEncoder.writeArrayHeader(2, into: &encoded)
+        RESPEncoder.writeBulk("GET", into: &encoded)
+        RESPEncoder.writeBulk(ByteBuffer(string: "a"), into: &encoded)
+        // Sent next to ordinary sends, each caller still gets its own replies.
+        async let echoed = connection.send("ECHO", "alongside")
+        let replies = try await connection.sendEncoded(encoded, replies: 4, commandName: "SET")
+        #expect(try await echoed.string == "alongside")
+        #expect(replies.count == 4)
+        #expect(try replies[0].get() == .simpleString("OK"))
+        #expect(try replies[1].get().int == 2)
+        guard case .failure(let error) = replies[2], case .server(let text) = error.kind else {
+            Issue.record("the unknown command did not fail in place: \(replies[2])")
+            return
+        }
+        #expect(text.hasPrefix("ERR unknown command"))
+        #expect(try replies[3].get().string == "2")
+        #expect(try await connection.sendEncoded(ByteBuffer(), replies: 0, commandName: "SET").isEmpty)
+        #expect(try await connection.send("GET", "a").string == "2")
+        await connection.close()
+    }
+
     @Test func concurrentSendsGetTheirOwnReplies() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
