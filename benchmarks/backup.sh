@@ -5,7 +5,8 @@
 # competes) holding KEYS string keys of VALUE bytes.
 #   backup:  `redisctl backup --to DIR` (shards pulled in parallel) against `redis-cli --rdb FILE`
 #            run master by master (what `redis-cli --cluster backup` does); MB/s of RDB written.
-#   restore: `redisctl restore --from DIR --flush` against `redis-cli --pipe` mass insertion of the
+#   restore: `redisctl restore --from DIR --flush` (strings as slot-grouped MSETNX) against
+#            `redis-cli --pipe` mass insertion of the
 #            same keys (one --pipe per master, all at once: the anchor's best case); keys/s.
 # Runs alternate between the tools; medians are compared. Ratios above 1 mean redisctl is faster.
 #

@@ -21,7 +21,8 @@ public enum KeySlot {
         return crc
     }
 
-    private static func slot(in key: UnsafeBufferPointer<UInt8>) -> Int {
+    /// The slot of a key held in memory (no generic dispatch: for hot loops).
+    public static func slot(in key: UnsafeBufferPointer<UInt8>) -> Int {
         var hashed = key[...]
         if let open = key.firstIndex(of: UInt8(ascii: "{")),
            let close = key[(open + 1)...].firstIndex(of: UInt8(ascii: "}")),

@@ -4,18 +4,20 @@ import Foundation
 import RESP
 import RedisCtlCore
 
-/// `restore --from DIR|s3://BUCKET/PREFIX[/ID] [--replace] [--flush]`: verify a complete backup set
+/// `restore --from DIR|s3://BUCKET/PREFIX[/ID] [--replace] [--flush] [--keep-access-stats]`: verify a complete backup set
 /// (manifest and every sha256) before touching the cluster, optionally empty the cluster, load every
 /// shard's RDB into the cluster's current masters, and compare key counts with the manifest.
 public struct RestoreCommand: Sendable {
     public var source: String
     public var replace: Bool
     public var flush: Bool
+    public var keepAccessStats: Bool
 
-    public init(from source: String, replace: Bool = false, flush: Bool = false) {
+    public init(from source: String, replace: Bool = false, flush: Bool = false, keepAccessStats: Bool = false) {
         self.source = source
         self.replace = replace
         self.flush = flush
+        self.keepAccessStats = keepAccessStats
     }
 
     /// The store's root and the set id, when `--from` ends in one.
@@ -65,7 +67,8 @@ public struct RestoreCommand: Sendable {
         }
         let started = ContinuousClock.now
         let outcome = try await RestoreEngine.load(files: verified.shards.map(\.path), pool: pool, topology: topology,
-                                                   replace: replace, progress: context.progress, deadline: deadline)
+                                                   options: RestoreOptions(replace: replace, keepAccessStats: keepAccessStats),
+                                                   progress: context.progress, deadline: deadline)
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let shards = verified.shards.map { shard -> RestoreResult.Shard in

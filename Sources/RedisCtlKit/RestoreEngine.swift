@@ -20,11 +20,11 @@ struct EngineOutcome: Sendable {
 }
 
 /// The one place `restore` hands verified RDB files to the RDB restore engine (`ClusterRestorer`):
-/// every key sent as `RESTORE … ABSTTL` to the master owning its slot.
+/// every key written (`MSET` per slot for strings, `RESTORE … ABSTTL` for other values) on the master owning its slot.
 enum RestoreEngine {
-    static func load(files: [String], pool: NodeConnectionPool, topology: ClusterTopology, replace: Bool,
+    static func load(files: [String], pool: NodeConnectionPool, topology: ClusterTopology, options: RestoreOptions,
                      progress: any ProgressReporter, deadline: Deadline) async throws -> EngineOutcome {
-        let report = try await ClusterRestorer(pool: pool, options: RestoreOptions(replace: replace), progress: progress)
+        let report = try await ClusterRestorer(pool: pool, options: options, progress: progress)
             .restore(rdbFiles: files, into: topology, deadline: deadline)
         return EngineOutcome(
             keysRestored: report.keysRestored, keysExpiredSkipped: report.keysExpiredSkipped,

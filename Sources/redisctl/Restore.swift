@@ -17,9 +17,12 @@ extension Redisctl {
         @Flag(name: .long, help: "Delete every key in the cluster first. Asks first.")
         var flush = false
 
+        @Flag(name: .long, help: "Write every key with RESTORE, keeping its LRU idle time or LFU counter from the backup (slower: by default strings are written with MSET and start as freshly written).")
+        var keepAccessStats = false
+
         func run() async throws {
             try await runCommand(global) { context in
-                try await RestoreCommand(from: from, replace: replace, flush: flush).run(context)
+                try await RestoreCommand(from: from, replace: replace, flush: flush, keepAccessStats: keepAccessStats).run(context)
             }
         }
     }

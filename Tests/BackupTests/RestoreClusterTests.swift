@@ -174,6 +174,24 @@ import TestSupport
         // 4. Everything exists now: without replace the restore refuses and names the count.
         let all = await Self.message { try await restorer(replace: false).restore(rdbFile: rdb, into: topology, deadline: .after(.seconds(60))) }
         #expect(all?.contains("\(sourceKeys.count) keys of the backup already exist") == true, "\(all ?? "no error")")
+
+        // 5. LRU idle times: strings start fresh unless access stats are kept (RESTORE ... IDLETIME).
+        var idle = RDBFixtureBuilder(version: 10)
+        idle.selectDB(0)
+        idle.idle(50_000)
+        idle.entry(type: 0, key: "idle:string", value: RDBFixtureBuilder.string("cold"))
+        idle.finish()
+        let idleFile = FileManager.default.temporaryDirectory.appendingPathComponent("idle-\(UUID().uuidString).rdb")
+        defer { try? FileManager.default.removeItem(at: idleFile) }
+        try Data(idle.bytes).write(to: idleFile)
+        let idleOwner = try await pool.connection(router.endpoint(router.masterIndex(forKey: Array("idle:string".utf8))))
+        for keep in [false, true] {
+            let restorer = ClusterRestorer(pool: pool, options: RestoreOptions(replace: true, keepAccessStats: keep), progress: SilentProgress())
+            _ = try await restorer.restore(rdbFile: idleFile.path, into: topology, deadline: .after(.seconds(60)))
+            let seconds = try await idleOwner.send("OBJECT", "IDLETIME", "idle:string").int ?? -1
+            #expect(try await idleOwner.send("GET", "idle:string").string == "cold")
+            #expect(keep ? seconds >= 50_000 : (0..<50_000).contains(seconds), "idle time \(seconds) with keepAccessStats \(keep)")
+        }
     }
 
     @Test func unassignedSlotsAreRefused() throws {
@@ -186,12 +204,7 @@ import TestSupport
         }
     }
 
-    @Test func restoreCommandShape() throws {
-        let entry = RDBEntry(database: 0, key: Array("k".utf8), valueType: 0, expiresAtMs: 5000, idleSeconds: 9, dumpPayload: [1, 2])
-        #expect(RestoreCommand.isExpired(entry, nowMs: 5000))
-        #expect(!RestoreCommand.isExpired(entry, nowMs: 4999))
-        // RESTORE k 5000 payload ABSTTL REPLACE IDLETIME 9
-        #expect(RestoreCommand.make(entry, replace: true).partCount == 8)
+    @Test func restoreReadsUpToTheRDBVersionOfItsRedis() {
         #expect(RedisRDBSupport.newestReadableVersion(redisVersion: "7.0.15") == 10)
         #expect(RedisRDBSupport.newestReadableVersion(redisVersion: "7.2.4") == 11)
         #expect(RedisRDBSupport.newestReadableVersion(redisVersion: "7.4.0") == nil)

@@ -12,28 +12,31 @@ public final class RDBFileReader {
     public private(set) var header: RDBHeader
     private let input: RDBInput
     private let buildsPayloads: Bool
+    private let decodesStrings: Bool
     private var database = 0
     private var pendingExpiry: Int64?
     private var pendingIdle: UInt64?
     private var pendingFrequency: UInt8?
     private var finished = false
 
-    /// Opens a file; `payloads: false` skips values without copying them (counting keys).
-    public convenience init(path: String, payloads: Bool = true) throws {
-        try self.init(source: RDBFileSource(path: path), name: path, payloads: payloads)
+    /// Opens a file; `payloads: false` skips values without copying them (counting keys);
+    /// `decodesStrings` returns string keys' values decoded in `stringValue` instead of a payload.
+    public convenience init(path: String, payloads: Bool = true, decodesStrings: Bool = false) throws {
+        try self.init(source: RDBFileSource(path: path), name: path, payloads: payloads, decodesStrings: decodesStrings)
     }
 
     /// Reads from memory; `name` is used in error messages.
-    public convenience init(bytes: [UInt8], name: String = "RDB", payloads: Bool = true) throws {
-        try self.init(source: RDBMemorySource(bytes), name: name, payloads: payloads)
+    public convenience init(bytes: [UInt8], name: String = "RDB", payloads: Bool = true, decodesStrings: Bool = false) throws {
+        try self.init(source: RDBMemorySource(bytes), name: name, payloads: payloads, decodesStrings: decodesStrings)
     }
 
     /// Reads the header ("REDIS" and the version) and the AUX fields that follow it.
-    public init(source: any RDBByteSource, name: String, payloads: Bool = true) throws {
+    public init(source: any RDBByteSource, name: String, payloads: Bool = true, decodesStrings: Bool = false) throws {
         // A small input needs no megabyte buffer.
         let bufferSize = source.totalBytes.map { Int(min($0 + 64, 1 << 20)) } ?? 1 << 20
         input = RDBInput(source: source, name: name, bufferSize: bufferSize)
         buildsPayloads = payloads
+        self.decodesStrings = payloads && decodesStrings
         totalBytes = source.totalBytes
         let magic = try input.readBytes(9, "the RDB header")
         guard magic.prefix(5).elementsEqual("REDIS".utf8),
@@ -59,6 +62,29 @@ public final class RDBFileReader {
 
     /// The next key or function, or nil after EOF (the checksum has then been verified).
     public func next() throws -> RDBItem? {
+        switch try next(visitingStrings: nil) {
+        case .item(let item): return item
+        case .visitedString, .end: return nil
+        }
+    }
+
+    /// What `next(visitingStrings:)` did.
+    enum Step {
+        case item(RDBItem)
+        /// A string key went to the visitor.
+        case visitedString
+        case end
+    }
+
+    /// A string key with its value raw (neither an integer nor LZF), both wholly in the read buffer:
+    /// views valid only during the call, the key's absolute expiry, and its database.
+    typealias StringVisitor = (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>,
+                               _ expiresAtMs: Int64?, _ database: Int) throws -> Void
+
+    /// Like `next()`, but with `decodesStrings`, a string key whose raw value is in the read buffer
+    /// goes to `visitString` as views into the buffer instead of being returned: such a key costs
+    /// no allocation, which is what a restore of millions of small strings needs.
+    func next(visitingStrings visitString: StringVisitor?) throws -> Step {
         while !finished {
             let opcodeOffset = input.offset
             let opcode = try input.readByte("the next opcode")
@@ -85,7 +111,7 @@ public final class RDBFileReader {
             case RDBFormat.Opcode.freq:
                 pendingFrequency = try input.readByte("a FREQ value")
             case RDBFormat.Opcode.function2:
-                return .function(RDBFunction(code: try readString("a function library")))
+                return .item(.function(RDBFunction(code: try readString("a function library"))))
             case RDBFormat.Opcode.functionPreGA:
                 throw BackupError(.cannotRun, "\(input.name): byte \(opcodeOffset): functions in the pre-release format of Redis 7.0 release candidates are not supported; load the file into Redis 7.0 or newer and save it again")
             case RDBFormat.Opcode.moduleAux:
@@ -94,11 +120,20 @@ public final class RDBFileReader {
             case RDBFormat.Opcode.eof:
                 try verifyChecksum()
                 finished = true
+            case RDBFormat.ValueType.string where decodesStrings && visitString != nil:
+                let visited = try input.withRawStringPair { key, value in
+                    try visitString?(key, value, pendingExpiry, database)
+                }
+                guard visited else { return .item(.entry(try readEntry(type: opcode, at: opcodeOffset))) }
+                pendingExpiry = nil
+                pendingIdle = nil
+                pendingFrequency = nil
+                return .visitedString
             default:
-                return .entry(try readEntry(type: opcode, at: opcodeOffset))
+                return .item(.entry(try readEntry(type: opcode, at: opcodeOffset)))
             }
         }
-        return nil
+        return .end
     }
 
     private func readAuxField() throws {
@@ -115,6 +150,11 @@ public final class RDBFileReader {
             pendingExpiry = nil
             pendingIdle = nil
             pendingFrequency = nil
+        }
+        if decodesStrings && type == RDBFormat.ValueType.string {
+            let value = try readString("the value of key \(RDBEntry.display(key))")
+            return RDBEntry(database: database, key: key, valueType: type, expiresAtMs: pendingExpiry,
+                            idleSeconds: pendingIdle, frequency: pendingFrequency, dumpPayload: [], stringValue: value)
         }
         if buildsPayloads { input.beginCapture(prefix: [type]) }
         try skipValue(type: type, key: key, typeOffset: typeOffset)

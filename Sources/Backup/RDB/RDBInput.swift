@@ -90,6 +90,12 @@ final class RDBInput {
     /// Reads `count` bytes into a new array, growing it as data arrives (a corrupt huge length
     /// ends in a truncation error, not a huge allocation).
     func readBytes(_ count: UInt64, _ what: @autoclosure () -> String) throws -> [UInt8] {
+        if count <= UInt64(limit - position) {
+            // All in the buffer (nearly always): one copy.
+            let start = position
+            position += Int(count)
+            return buffer.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[start..<position])) }
+        }
         var result: [UInt8] = []
         result.reserveCapacity(Int(min(count, UInt64(buffer.count))))
         var remaining = count
@@ -101,6 +107,50 @@ final class RDBInput {
             remaining -= UInt64(chunk)
         }
         return result
+    }
+
+    /// When the next bytes are two raw strings (a length prefix and bytes, no special encoding)
+    /// wholly in the buffer, hands them to `body` as views into it and consumes them; otherwise
+    /// consumes nothing and returns false (the caller reads them the ordinary way).
+    func withRawStringPair(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
+        let end = try buffer.withUnsafeBufferPointer { bytes -> Int? in
+            var cursor = position
+            guard let key = Self.rawString(in: bytes, at: &cursor, limit: limit),
+                  let value = Self.rawString(in: bytes, at: &cursor, limit: limit) else { return nil }
+            try body(UnsafeBufferPointer(rebasing: bytes[key]), UnsafeBufferPointer(rebasing: bytes[value]))
+            return cursor
+        }
+        guard let end else { return false }
+        position = end
+        return true
+    }
+
+    /// The range of a raw string's bytes at `cursor` (moved past it), or nil when it is encoded or
+    /// not wholly before `limit`.
+    private static func rawString(in bytes: UnsafeBufferPointer<UInt8>, at cursor: inout Int, limit: Int) -> Range<Int>? {
+        guard cursor < limit else { return nil }
+        let first = bytes[cursor]
+        var length = 0
+        var headerLength = 1
+        switch first >> 6 {
+        case 0:
+            length = Int(first & 0x3f)
+        case 1:
+            guard cursor + 1 < limit else { return nil }
+            length = Int(first & 0x3f) << 8 | Int(bytes[cursor + 1])
+            headerLength = 2
+        case 2 where first == 0x80:
+            guard cursor + 4 < limit else { return nil }
+            for index in 1...4 { length = length << 8 | Int(bytes[cursor + index]) }
+            headerLength = 5
+        default:
+            // 64-bit lengths and encoded strings take the ordinary path.
+            return nil
+        }
+        let start = cursor + headerLength
+        guard length <= limit - start else { return nil }
+        cursor = start + length
+        return start..<cursor
     }
 
     /// Consumes `count` bytes (captured when capturing).

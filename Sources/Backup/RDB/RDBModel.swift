@@ -30,9 +30,12 @@ public struct RDBEntry: Sendable {
     /// `<type><value bytes as in the RDB><RDB version, 2 bytes LE><CRC64, 8 bytes LE>`, exactly what
     /// `DUMP key` returns; empty when the reader was opened without payloads (counting).
     public var dumpPayload: [UInt8]
+    /// A string key's value, decoded (integers as their digits, LZF expanded), when the reader was
+    /// opened with `decodesStrings`; `dumpPayload` is then empty for that key.
+    public var stringValue: [UInt8]?
 
     public init(database: Int, key: [UInt8], valueType: UInt8, expiresAtMs: Int64? = nil, idleSeconds: UInt64? = nil,
-                frequency: UInt8? = nil, dumpPayload: [UInt8]) {
+                frequency: UInt8? = nil, dumpPayload: [UInt8], stringValue: [UInt8]? = nil) {
         self.database = database
         self.key = key
         self.valueType = valueType
@@ -40,6 +43,7 @@ public struct RDBEntry: Sendable {
         self.idleSeconds = idleSeconds
         self.frequency = frequency
         self.dumpPayload = dumpPayload
+        self.stringValue = stringValue
     }
 
     /// The key for messages: UTF-8 where possible, other bytes as \xNN, cut at 100 characters.

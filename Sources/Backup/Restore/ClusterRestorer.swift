@@ -3,18 +3,19 @@ import Foundation
 import RESP
 import RedisCtlCore
 
-/// Restores RDB files into a running cluster of any shape: each key goes, as
-/// `RESTORE key ttl payload ABSTTL`, to the master that owns its slot in the target cluster.
+/// Restores RDB files into a running cluster of any shape: each key is written on the master that
+/// owns its slot in the target cluster.
 ///
 /// In order:
 /// 1. every slot must have a master, and every master must read the files' RDB version;
 /// 2. unless `replace`: function libraries that exist with other code, and (when some master holds
 ///    keys) keys that already exist, are looked for first, so a refused restore writes nothing;
 /// 3. function libraries are loaded with `FUNCTION LOAD REPLACE` on every master, then keys are
-///    sent in pipelined batches, a bounded number in flight per master; keys whose absolute expiry
-///    has passed are skipped and counted.
+///    sent in pipelined batches (see `RestoreEncoder` for which command carries which key), a
+///    bounded number in flight per master; keys whose absolute expiry has passed are skipped and counted.
 ///
-/// Files are read on NIO's blocking-I/O pool, one batch ahead of the writes, `filesInParallel` at a time.
+/// Files are read and encoded on NIO's blocking-I/O pool, one step ahead of the writes,
+/// `filesInParallel` at a time.
 public struct ClusterRestorer: Sendable {
     public let pool: NodeConnectionPool
     public let options: RestoreOptions

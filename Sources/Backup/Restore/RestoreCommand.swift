@@ -1,40 +1,9 @@
-import NIOCore
-import RESP
-
-/// Builds `RESTORE key ttl payload [ABSTTL] [REPLACE] [IDLETIME s | FREQ f]` for one RDB entry.
+/// Which keys of an RDB a restore writes at all.
 public enum RestoreCommand {
     /// Whether the entry's absolute expiry has passed at `nowMs` (such keys are not written).
     public static func isExpired(_ entry: RDBEntry, nowMs: Int64) -> Bool {
         guard let expiresAt = entry.expiresAtMs else { return false }
         return expiresAt <= nowMs
-    }
-
-    public static func make(_ entry: RDBEntry, replace: Bool) -> RedisCommand {
-        var parts: [ByteBuffer] = [Words.restore, ByteBuffer(bytes: entry.key)]
-        parts.reserveCapacity(8)
-        if let expiresAt = entry.expiresAtMs {
-            parts += [ByteBuffer(string: String(expiresAt)), ByteBuffer(bytes: entry.dumpPayload), Words.absTTL]
-        } else {
-            parts += [Words.zero, ByteBuffer(bytes: entry.dumpPayload)]
-        }
-        if replace { parts.append(Words.replace) }
-        // Redis accepts one of the two; an RDB holds the one its maxmemory policy keeps.
-        if let idle = entry.idleSeconds {
-            parts += [Words.idleTime, ByteBuffer(string: String(idle))]
-        } else if let frequency = entry.frequency {
-            parts += [Words.freq, ByteBuffer(string: String(frequency))]
-        }
-        return RedisCommand(parts)
-    }
-
-    /// The fixed words, built once (buffers are copy-on-write, so sharing them is free).
-    private enum Words {
-        static let restore = ByteBuffer(string: "RESTORE")
-        static let zero = ByteBuffer(string: "0")
-        static let absTTL = ByteBuffer(string: "ABSTTL")
-        static let replace = ByteBuffer(string: "REPLACE")
-        static let idleTime = ByteBuffer(string: "IDLETIME")
-        static let freq = ByteBuffer(string: "FREQ")
     }
 }
 

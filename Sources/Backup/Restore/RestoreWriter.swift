@@ -8,12 +8,6 @@ import RedisCtlCore
 /// when as many batches as all senders may hold are outstanding. Used by one task; files restored
 /// in parallel have one writer each.
 final class RestoreWriter {
-    struct PendingBatch: Sendable {
-        var commands: [RedisCommand] = []
-        var keys: [[UInt8]] = []
-        var bytes = 0
-    }
-
     private struct BatchDone: Sendable {
         var master: Int
         var restored: Int
@@ -31,10 +25,9 @@ final class RestoreWriter {
     private let options: RestoreOptions
     private let meter: RestoreProgressMeter
     private let deadline: Deadline
-    private var pending: [PendingBatch]
     private var restoredPerMaster: [Int]
     private var libraries: [String] = []
-    private var queues: [AsyncStream<PendingBatch>.Continuation] = []
+    private var queues: [AsyncStream<EncodedBatch>.Continuation] = []
     private var senders: [Task<Void, Never>] = []
     private let completions: AsyncThrowingStream<BatchDone, any Error>
     private let completionSink: AsyncThrowingStream<BatchDone, any Error>.Continuation
@@ -48,7 +41,6 @@ final class RestoreWriter {
         self.options = options
         self.meter = meter
         self.deadline = deadline
-        pending = Array(repeating: PendingBatch(), count: router.masters.count)
         restoredPerMaster = Array(repeating: 0, count: router.masters.count)
         (completions, completionSink) = AsyncThrowingStream.makeStream(of: BatchDone.self)
         completionIterator = completions.makeAsyncIterator()
@@ -57,45 +49,31 @@ final class RestoreWriter {
     }
 
     func restore(path: String) async throws -> Outcome {
-        let reader = try await RDBBatchReader.open(path: path, payloads: true)
+        let reader = try await RDBBatchReader.open(path: path, encoder: RestoreEncoder(router: router, options: options))
         var file = RestoreReport.FileReport(path: path, rdbVersion: reader.rdbVersion, keysRead: 0, keysRestored: 0,
                                             keysExpiredSkipped: 0, bytes: 0)
-        let readBatch = { @Sendable [options] in
-            try await reader.nextBatch(maxItems: options.pipelineDepth * 4, maxBytes: options.maxBatchBytes)
+        let readStep = { @Sendable [options] in
+            try await reader.nextEncoded(minimumBytes: options.maxBatchBytes)
         }
         startSenders()
         do {
-            var nextRead = Task { try await readBatch() }
+            var nextRead = Task { try await readStep() }
             while true {
-                let batch = try await nextRead.value
-                // Read ahead while this batch is written.
-                if !batch.finished { nextRead = Task { try await readBatch() } }
-                let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
-                for item in batch.items {
-                    switch item {
-                    case .function(let function):
-                        try await load(function)
-                    case .entry(let entry):
-                        file.keysRead += 1
-                        guard entry.database == 0 else {
-                            throw BackupError(.cannotRun, "\(path): key \(entry.displayKey) is in database \(entry.database); a cluster has only database 0")
-                        }
-                        if RestoreCommand.isExpired(entry, nowMs: nowMs) {
-                            file.keysExpiredSkipped += 1
-                        } else {
-                            try await add(entry)
-                        }
-                    }
-                }
-                file.bytes = batch.bytesRead
-                meter.read(path, bytes: batch.bytesRead)
-                if batch.finished { break }
+                let step = try await nextRead.value
+                // Read and encode ahead while this step is written.
+                if !step.finished { nextRead = Task { try await readStep() } }
+                for function in step.functions { try await load(function) }
+                for batch in step.batches { try await submit(batch) }
+                file.keysRead += step.keysRead
+                file.keysExpiredSkipped += step.keysExpiredSkipped
+                file.bytes = step.bytesRead
+                meter.read(path, bytes: step.bytesRead)
+                if step.finished { break }
                 try Task.checkCancellation()
                 if deadline.hasPassed {
                     throw BackupError(.operationFailed, "restore of \(path) did not finish in time: \(meter.restoredTotal) keys restored so far, which stay; raise --timeout and restore again with --replace")
                 }
             }
-            for master in pending.indices { try await flush(master) }
             // Senders report their last batches once their queue ends.
             for queue in queues { queue.finish() }
             while outstanding > 0 { try await awaitCompletion() }
@@ -125,22 +103,10 @@ final class RestoreWriter {
 
     // MARK: Keys
 
-    private func add(_ entry: RDBEntry) async throws {
-        let master = router.masterIndex(forKey: entry.key)
-        pending[master].commands.append(RestoreCommand.make(entry, replace: options.replace))
-        pending[master].keys.append(entry.key)
-        pending[master].bytes += entry.dumpPayload.count + entry.key.count
-        if pending[master].commands.count >= options.pipelineDepth || pending[master].bytes >= options.maxBatchBytes {
-            try await flush(master)
-        }
-    }
-
-    /// Hands the master's pending batch to its sender, first waiting while too many are outstanding.
-    private func flush(_ master: Int) async throws {
-        guard !pending[master].commands.isEmpty else { return }
+    /// Hands a batch to its master's sender, first waiting while too many are outstanding.
+    private func submit(_ batch: EncodedBatch) async throws {
         while outstanding >= maxOutstanding { try await awaitCompletion() }
-        queues[master].yield(pending[master])
-        pending[master] = PendingBatch()
+        queues[batch.master].yield(batch)
         outstanding += 1
     }
 
@@ -159,7 +125,7 @@ final class RestoreWriter {
         let depth = options.batchesInFlightPerMaster
         let sink = completionSink
         for master in router.masters.indices {
-            let (stream, queue) = AsyncStream.makeStream(of: PendingBatch.self)
+            let (stream, queue) = AsyncStream.makeStream(of: EncodedBatch.self)
             queues.append(queue)
             let connection = connections[master]
             let address = router.masters[master].address
@@ -167,7 +133,7 @@ final class RestoreWriter {
                 var inFlight: [Task<Int, any Error>] = []
                 do {
                     for await batch in stream {
-                        inFlight.append(Task { try await sendBatch(batch.commands, keys: batch.keys, on: connection, master: address) })
+                        inFlight.append(Task { try await send(batch, on: connection, master: address) })
                         if inFlight.count >= depth {
                             sink.yield(BatchDone(master: master, restored: try await inFlight.removeFirst().value))
                         }
@@ -192,32 +158,14 @@ final class RestoreWriter {
     }
 }
 
-/// Sends one pipelined batch; returns how many keys were restored, or throws for the first refusal.
-private func sendBatch(_ commands: [RedisCommand], keys: [[UInt8]], on connection: RedisConnection, master: String) async throws -> Int {
-    let replies = try await connection.pipeline(commands)
-    for (index, reply) in replies.enumerated() {
-        if case .failure(let error) = reply {
-            throw RestoreWriter.failure(error, key: keys[index], master: master)
+/// Sends one encoded batch with one write; returns how many keys were restored, or throws for the
+/// first refusal.
+private func send(_ batch: EncodedBatch, on connection: RedisConnection, master: String) async throws -> Int {
+    let replies = try await connection.sendEncoded(batch.bytes, replies: batch.writes.count, commandName: "RESTORE")
+    for (write, reply) in zip(batch.writes, replies) {
+        if let refusal = RestoreRefusal.of(write, reply: reply) {
+            throw await refusal.failure(of: write, in: batch.bytes, on: connection, master: master)
         }
     }
-    return replies.count
-}
-
-extension RestoreWriter {
-    /// One line for a refused RESTORE, naming the key and the master.
-    static func failure(_ error: RedisError, key: [UInt8], master: String) -> BackupError {
-        let name = RDBEntry.display(key)
-        let text = error.serverMessage ?? error.message
-        switch error.kind {
-        case .busyKey:
-            return BackupError(.operationFailed, "key \"\(name)\" already exists on master \(master) (written after the restore started); the keys restored so far stay; restore again with --replace to overwrite")
-        case .moved(let slot, let target):
-            return BackupError(.operationFailed, "slot \(slot) of key \"\(name)\" moved from \(master) to \(target) during the restore; wait for the cluster to settle and restore again with --replace")
-        default:
-            if text.contains("payload version or checksum") {
-                return BackupError(.cannotRun, "master \(master) refused the payload of key \"\(name)\" (\(text)): its Redis cannot read this RDB version; restore into a Redis at least as new as the one backed up")
-            }
-            return BackupError(.operationFailed, "RESTORE of key \"\(name)\" failed on master \(master): \(text)")
-        }
-    }
+    return batch.keys
 }

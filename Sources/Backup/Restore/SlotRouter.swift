@@ -30,6 +30,11 @@ public struct SlotRouter: Sendable {
         ownerIndex[KeySlot.slot(forBytes: key)]
     }
 
+    /// The index in `masters` of the owner of `slot` (0..<16384).
+    public func masterIndex(ofSlot slot: Int) -> Int {
+        ownerIndex[slot]
+    }
+
     public func endpoint(_ index: Int) -> RedisEndpoint {
         RedisEndpoint(host: masters[index].host, port: masters[index].port)
     }
