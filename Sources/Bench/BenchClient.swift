@@ -27,9 +27,13 @@ final class BenchClient {
     /// Redirects followed for one request before it counts as an error.
     static let maxRedirects: UInt8 = 5
 
+    /// The one master this client sends to (see `KeyGenerator.bindsClientsToMasters`).
+    private let boundMaster: Int?
+
     init(index: Int, loop: BenchLoop, keys: KeyGenerator) {
         self.index = index
         self.loop = loop
+        boundMaster = KeyGenerator.bindsClientsToMasters(loop.settings) && loop.masters.count > 1 ? index % loop.masters.count : nil
         self.keys = keys
         initialKeys = keys
     }
@@ -42,6 +46,11 @@ final class BenchClient {
         requestIndex = 0
         outstanding = 0
         keys = initialKeys
+        if case .fixed = keys.source {
+            let template = loop.templates[loop.test.operation(at: 0).index]
+            keys.source = .fixed(KeyGenerator.balancedFixedKey(client: index, clients: loop.settings.clients,
+                                                               masters: loop.masters.count) { loop.owner(ofSlot: template.slot($0)) })
+        }
         self.interval = openLoopStart == nil ? 0 : max(interval, 1)
         loop.activeClients += 1
         if let openLoopStart {
@@ -73,8 +82,8 @@ final class BenchClient {
             return
         }
         let test = loop.test
-        let keepOnOneMaster = granted > 1 && keys.isRandom && connections.count > 1
-        var batchMaster = -1
+        let keepOnOneMaster = (granted > 1 || boundMaster != nil) && keys.isRandom && connections.count > 1
+        var batchMaster = boundMaster ?? -1
         for _ in 0..<granted {
             let template = loop.templates[test.operation(at: requestIndex).index]
             requestIndex &+= 1
@@ -83,8 +92,8 @@ final class BenchClient {
             var master = loop.owner(ofSlot: template.slot(digits))
             if keepOnOneMaster {
                 // Re-draw keys of other masters: the batch goes out in one write to one node, and the
-                // distribution of keys stays what the pattern gives (the batch's master is that of its
-                // first key, drawn freely).
+                // distribution of keys stays what the pattern gives (the batch's master is the client's
+                // own, or else that of its first key, drawn freely).
                 if batchMaster < 0 {
                     batchMaster = master
                 } else {

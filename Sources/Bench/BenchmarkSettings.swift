@@ -38,6 +38,9 @@ public struct BenchmarkSettings: Sendable, Equatable {
     public var warmup: Duration
     /// No reply on a connection with requests outstanding for this long ends the run with an error.
     public var stallTimeout: Duration
+    /// `threads` was not given: the runner may use more loops, one per master (see
+    /// `BenchmarkRunner.eventLoopCount`).
+    public var threadsAreDefault = false
 
     public init(clients: Int = 50, length: TestLength = .requests(100_000), mode: LoadMode = .closed(pipeline: 1),
                 dataSize: Int = 3, tests: [BenchTest] = [.single(.set), .single(.get)], keyspace: Int? = nil,
@@ -156,7 +159,9 @@ public struct BenchmarkRequest: Sendable {
             }
             mode = .rate(rate)
         }
-        return BenchmarkSettings(clients: clients, length: length, mode: mode, dataSize: dataSize, tests: tests,
-                                 keyspace: keyspace, keyPattern: pattern, threads: threads, warmup: warmupDuration)
+        var settings = BenchmarkSettings(clients: clients, length: length, mode: mode, dataSize: dataSize, tests: tests,
+                                         keyspace: keyspace, keyPattern: pattern, threads: threads, warmup: warmupDuration)
+        settings.threadsAreDefault = self.threads == nil
+        return settings
     }
 }

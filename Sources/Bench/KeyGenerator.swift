@@ -120,6 +120,30 @@ struct KeyGenerator {
         }
     }
 
+    /// Without a keyspace: this client's key for a test, chosen like redis-benchmark --cluster
+    /// chooses its clients' nodes, round robin, so the clients spread evenly over the masters
+    /// (client `i` of `clients` writes on master `i % masters`). The key is the first number
+    /// congruent to the client's index modulo `clients` whose slot that master owns, so no two
+    /// clients share a key; the client's own index when no such number comes up soon.
+    static func balancedFixedKey(client: Int, clients: Int, masters: Int, masterOf: (KeyDigits) -> Int) -> UInt64 {
+        guard masters > 1 else { return UInt64(client) }
+        let wanted = client % masters
+        var candidate = UInt64(client)
+        for _ in 0..<(64 * masters) {
+            if masterOf(KeyDigits(candidate)) == wanted { return candidate }
+            candidate += UInt64(max(clients, 1))
+        }
+        return UInt64(client)
+    }
+
+    /// Whether every client sends to one master only (client `i` to master `i % masters`), as with
+    /// redis-benchmark --cluster: with a fixed key per client, or uniform keys (re-drawn until one
+    /// lands on the client's master, which leaves the distribution uniform). Sequential and zipf
+    /// keys keep their order and skew, so their clients send anywhere.
+    static func bindsClientsToMasters(_ settings: BenchmarkSettings) -> Bool {
+        settings.keyspace == nil || settings.keyPattern == .uniform
+    }
+
     /// Whether the next key may be re-drawn (to keep a pipeline batch on one master) without
     /// changing the key distribution: true for random draws, false for fixed and sequential keys.
     var isRandom: Bool {

@@ -187,8 +187,15 @@ func settings(_ body: (inout BenchmarkRequest) -> Void) throws -> BenchmarkSetti
     func migratingSlotIsFollowedWithAsking(_ cluster: SmallCluster) async throws {
         let connector = cluster.connector
         let topology = try await BenchTopology.discover(seeds: cluster.endpoints, connector: connector)
-        // The slot of key 0, its owner and another master.
-        let slot = KeySlot.slot(for: "key:000000000000")
+        // Client 0's key (clients are spread over the masters: it is the first of keys 0, 2, 4, ...
+        // on master 0), its slot, that slot's owner and another master.
+        let template = RequestTemplate(.set, dataSize: 3)
+        let keyNumber = KeyGenerator.balancedFixedKey(client: 0, clients: 2, masters: topology.masters.count) {
+            Int(topology.slotOwners[template.slot($0)])
+        }
+        #expect(keyNumber % 2 == 0)
+        let key = String(format: "key:%012llu", keyNumber)
+        let slot = KeySlot.slot(for: key)
         let source = Int(topology.slotOwners[slot])
         let target = (source + 1) % 3
         let sourceIndex = try #require(cluster.endpoints.firstIndex(of: topology.masters[source]))
@@ -197,18 +204,20 @@ func settings(_ body: (inout BenchmarkRequest) -> Void) throws -> BenchmarkSetti
         let targetID = try await cluster.nodeID(targetIndex)
         let sourceConnection = try await cluster.connect(sourceIndex)
         let targetConnection = try await cluster.connect(targetIndex)
-        // Key 0 must not exist on the source yet, so it is asked for on the target.
-        _ = try await sourceConnection.send("DEL", "key:000000000000")
+        // The key must not exist on the source yet, so it is asked for on the target.
+        _ = try await sourceConnection.send("DEL", key)
         _ = try await targetConnection.send("CLUSTER", "SETSLOT", String(slot), "IMPORTING", sourceID)
         _ = try await sourceConnection.send("CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetID)
         let report = try await BenchmarkRunner(settings: try settings { $0.tests = "set"; $0.clients = 2 },
                                                connector: connector).run(topology: topology)
-        // Without -r, client 0's only key is key 0: every one of its SETs is asked over.
+        // Without -r, client 0 has one key: every one of its SETs is asked over.
         let set = report.tests[0]
         #expect(set.ask > 0)
         #expect(set.errors.isEmpty, "\(set.errors)")
         #expect(try await targetConnection.send("ASKING").string == "OK")
-        #expect(try await targetConnection.send("GET", "key:000000000000").string == "000")
+        // -d 3: the value is the last three of the key's twelve digits.
+        let stored = try await targetConnection.send("GET", key).string
+        #expect(stored == String(format: "%03llu", keyNumber % 1000), "\(key) holds \(stored ?? "nothing") on the target")
         // Finish the move so the cluster is whole again.
         for connection in [sourceConnection, targetConnection] {
             _ = try await connection.send("CLUSTER", "SETSLOT", String(slot), "NODE", targetID)
