@@ -46,12 +46,19 @@ import TestSupport
         let pid = process.processIdentifier
         defer { if isAlive(pid) { kill(pid, SIGKILL) } }
 
-        // Kill it the moment a slot is open (MIGRATING on a source), i.e. mid-migration.
+        // Kill it mid-migration: once a slot is open (MIGRATING on a source), stop the process, let
+        // the servers apply what it had already sent, and kill it only if a slot is still open (it
+        // may have closed its last one between the look and the stop; then it runs on).
         let platform = LocalPlatform(clusterName: environment.name, stateRoot: environment.stateDirectory)
         try await poll("scale to open a slot", until: .after(.seconds(90)), initialInterval: .milliseconds(5),
-                       maxInterval: .milliseconds(5)) {
+                       maxInterval: .milliseconds(5)) { () async throws -> PollOutcome<Void> in
             guard isAlive(pid) else { throw GeneralFailure(.operationFailed, "scale ended before it could be killed") }
-            return try await Self.openSlots(platform, password: password) > 0 ? .done(()) : .notYet("no slot open yet")
+            guard try await Self.openSlots(platform, password: password) > 0 else { return .notYet("no slot open yet") }
+            kill(pid, SIGSTOP)
+            try await Task.sleep(for: .milliseconds(300))
+            if try await Self.openSlots(platform, password: password) > 0 { return .done(()) }
+            kill(pid, SIGCONT)
+            return .notYet("the open slots closed before the scale was stopped")
         }
         kill(pid, SIGKILL)
         // Gone, or a zombie waiting to be reaped: either way it runs no more.
