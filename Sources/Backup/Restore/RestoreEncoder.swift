@@ -49,7 +49,9 @@ struct RestoreEncoder: Sendable {
     private var batchKeys: [Int]
     private var groups: [RESPBytes]
     private var groupKeys: [Int]
+    /// Slots holding a group, each listed once until the next `flushGroups`.
     private var groupedSlots: [Int] = []
+    private var isListed: [Bool]
     private var groupedBytes = 0
     private var sealed: [EncodedBatch] = []
     /// Bytes of the batches sealed and not yet taken.
@@ -67,6 +69,7 @@ struct RestoreEncoder: Sendable {
         batchKeys = Array(repeating: 0, count: router.masters.count)
         groups = Array(repeating: RESPBytes(), count: KeySlot.count)
         groupKeys = Array(repeating: 0, count: KeySlot.count)
+        isListed = Array(repeating: false, count: KeySlot.count)
     }
 
     /// Encodes one entry (the caller has skipped expired keys and checked the database).
@@ -132,7 +135,10 @@ struct RestoreEncoder: Sendable {
     // MARK: Slot groups
 
     private mutating func group(_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, slot: Int) {
-        if groupKeys[slot] == 0 { groupedSlots.append(slot) }
+        if !isListed[slot] {
+            isListed[slot] = true
+            groupedSlots.append(slot)
+        }
         // Worked on outside the array: one access instead of one per append.
         var group = RESPBytes()
         swap(&group, &groups[slot])
@@ -161,7 +167,10 @@ struct RestoreEncoder: Sendable {
     }
 
     private mutating func flushGroups() {
-        for slot in groupedSlots { writeGroup(slot) }
+        for slot in groupedSlots {
+            writeGroup(slot)
+            isListed[slot] = false
+        }
         groupedSlots.removeAll(keepingCapacity: true)
         groupedBytes = 0
     }
