@@ -84,9 +84,9 @@ public protocol Platform: Sendable {
     /// Pods still running a configuration older than the last `apply`, in the order they must be
     /// restarted: highest ordinal first, the only order a StatefulSet partition allows.
     func podsAwaitingRestart() async throws -> [PodEndpoint]
-    /// Restarts one pod onto the applied configuration; returns it (maybe on a new address) once
-    /// it is ready again. Data and the node's cluster identity survive.
-    func restart(_ pod: PodEndpoint, deadline: Deadline, progress: any ProgressReporter) async throws -> PodEndpoint
+    /// Restarts one pod onto `deployment` as `apply` applied it (the live size included); returns
+    /// it (maybe on a new address) once it is ready again. Data and the node's cluster identity survive.
+    func restart(_ pod: PodEndpoint, of deployment: RedisDeployment, deadline: Deadline) async throws -> PodEndpoint
     /// Removes what `apply` made; data survives unless `deleteData`.
     func destroy(deleteData: Bool, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult
     /// Releases what the platform holds open (HTTP clients).

@@ -37,7 +37,7 @@ struct RollingRestart {
                 }
             }
             progress.step("\(step) \(pod.name): restarting")
-            let back = try await platform.restart(pod, deadline: deadline, progress: progress)
+            let back = try await platform.restart(pod, of: target.deployment, deadline: deadline)
             try await waitUntilHealthy(after: pod.name, deadline: deadline)
             if handedTo != nil {
                 progress.step("\(step) \(pod.name): taking its master role back")

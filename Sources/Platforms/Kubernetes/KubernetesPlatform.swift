@@ -208,8 +208,9 @@ public struct KubernetesPlatform: Platform {
 
     /// Lowers the partition to the pod's ordinal, so the StatefulSet controller recreates exactly
     /// that pod from the new template, waits for it, and raises the partition again.
-    public func restart(_ pod: PodEndpoint, deadline: Deadline, progress: any ProgressReporter) async throws -> PodEndpoint {
-        try await applyStatefulSet(partition: pod.ordinal)
+    public func restart(_ pod: PodEndpoint, of deployment: RedisDeployment, deadline: Deadline) async throws -> PodEndpoint {
+        let statefulSet = try redisStatefulSet(of: deployment)
+        try await apply(statefulSet, partition: pod.ordinal)
         do {
             let restarted = try await poll("\(pod.name) to come back on the new revision", until: deadline,
                                            initialInterval: .milliseconds(100), maxInterval: .seconds(1)) {
@@ -223,11 +224,11 @@ public struct KubernetesPlatform: Platform {
                 }
                 return .done(endpoint)
             }
-            try await applyStatefulSet(partition: nil)
+            try await apply(statefulSet, partition: nil)
             return restarted
         } catch {
             // Never leave the partition low: the controller would go on replacing pods unguarded.
-            try? await applyStatefulSet(partition: nil)
+            try? await apply(statefulSet, partition: nil)
             throw error
         }
     }
@@ -240,12 +241,18 @@ public struct KubernetesPlatform: Platform {
         "/api/v1/namespaces/\(namespace)/pods/\(name)"
     }
 
-    /// Applies the deployment's StatefulSet, with its partition lowered to `partition` when given.
-    private func applyStatefulSet(partition: Int?) async throws {
+    /// The Redis StatefulSet of `deployment`, as `apply` applies it.
+    private func redisStatefulSet(of deployment: RedisDeployment) throws -> AppsV1.StatefulSet {
         let groups = try ManifestSet.build(from: deployment, options: RenderOptions())
-        guard var statefulSet = groups.allObjects.lazy.compactMap({ $0 as? AppsV1.StatefulSet })
+        guard let statefulSet = groups.allObjects.lazy.compactMap({ $0 as? AppsV1.StatefulSet })
             .first(where: { $0.metadata.name == names.statefulSet })
         else { throw GeneralFailure(.operationFailed, "the manifests have no StatefulSet \(names.statefulSet)") }
+        return statefulSet
+    }
+
+    /// Applies the StatefulSet, with its partition lowered to `partition` when given.
+    private func apply(_ statefulSet: AppsV1.StatefulSet, partition: Int?) async throws {
+        var statefulSet = statefulSet
         if let partition {
             statefulSet.spec.updateStrategy?.rollingUpdate = .init(partition: partition)
         }

@@ -209,7 +209,8 @@ public struct LocalPlatform: Platform {
         }.sorted { $0.ordinal > $1.ordinal }
     }
 
-    public func restart(_ pod: PodEndpoint, deadline: Deadline, progress: any ProgressReporter) async throws -> PodEndpoint {
+    /// The configuration `apply` wrote for the pod is what it starts with.
+    public func restart(_ pod: PodEndpoint, of deployment: RedisDeployment, deadline: Deadline) async throws -> PodEndpoint {
         if let pid = runningPID(pod.ordinal) {
             await LocalProcess.stop(pid: pid, deadline: deadline.capped(at: .seconds(30)))
         }
