@@ -27,13 +27,13 @@ final class BenchClient {
     /// Redirects followed for one request before it counts as an error.
     static let maxRedirects: UInt8 = 5
 
-    /// The one master this client sends to (see `KeyGenerator.bindsClientsToMasters`).
+    /// The one master this client sends to (see `ClientPlacement`); nil when it sends anywhere.
     private let boundMaster: Int?
 
-    init(index: Int, loop: BenchLoop, keys: KeyGenerator) {
+    init(index: Int, loop: BenchLoop, keys: KeyGenerator, boundMaster: Int?) {
         self.index = index
         self.loop = loop
-        boundMaster = KeyGenerator.bindsClientsToMasters(loop.settings) && loop.masters.count > 1 ? index % loop.masters.count : nil
+        self.boundMaster = boundMaster
         self.keys = keys
         initialKeys = keys
     }
@@ -48,8 +48,9 @@ final class BenchClient {
         keys = initialKeys
         if case .fixed = keys.source {
             let template = loop.templates[loop.test.operation(at: 0).index]
-            keys.source = .fixed(KeyGenerator.balancedFixedKey(client: index, clients: loop.settings.clients,
-                                                               masters: loop.masters.count) { loop.owner(ofSlot: template.slot($0)) })
+            keys.source = .fixed(KeyGenerator.balancedFixedKey(client: index, clients: loop.settings.clients, master: boundMaster) {
+                loop.owner(ofSlot: template.slot($0))
+            })
         }
         self.interval = openLoopStart == nil ? 0 : max(interval, 1)
         loop.activeClients += 1
@@ -269,14 +270,14 @@ final class BenchClient {
 
     /// A connection closed or failed: its waiting requests are errors, and this client stops once
     /// its other requests are answered.
-    func connectionFailed(_ connection: BenchConnection, error: RedisError, lostRequests: Int, waiting: CircularBuffer<PendingRequest>) {
+    func connectionFailed(_ connection: BenchConnection, error: RedisError, waiting: CircularBuffer<PendingRequest>) {
         broken = true
         loop.connectionLost(connection, error: error)
         guard !finished else { return }
-        for entry in waiting where entry.kind == .request && entry.sentAt >= loop.recordFrom {
-            loop.stats.countError("connection-closed")
+        for entry in waiting where entry.kind == .request {
+            outstanding -= 1
+            if entry.sentAt >= loop.recordFrom { loop.stats.countError("connection-closed") }
         }
-        outstanding -= lostRequests
         if outstanding <= 0 {
             outstanding = 0
             finish()

@@ -196,9 +196,7 @@ final class BenchConnection: ChannelInboundHandler {
         let waiting = pending
         pending.removeAll()
         while let promise = controlPromises.popFirst() { promise.fail(error) }
-        var lost = 0
-        for entry in waiting where entry.kind == .request { lost += 1 }
-        client?.connectionFailed(self, error: error, lostRequests: lost, waiting: waiting)
+        client?.connectionFailed(self, error: error, waiting: waiting)
         context?.close(promise: nil)
     }
 }

@@ -33,7 +33,7 @@ public struct BenchmarkRunner: Sendable {
     public func run(topology: BenchTopology, onProgress: (@Sendable (BenchmarkProgress) -> Void)? = nil) async throws -> BenchmarkReport {
         var resolved = self
         if settings.threadsAreDefault {
-            resolved.settings.threads = Self.eventLoopCount(cores: settings.threads, masters: topology.masters.count,
+            resolved.settings.threads = ClientPlacement.eventLoopCount(cores: settings.threads, masters: topology.masters.count,
                                                             bindsClientsToMasters: KeyGenerator.bindsClientsToMasters(settings))
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: resolved.settings.threads)
@@ -51,12 +51,12 @@ public struct BenchmarkRunner: Sendable {
                      onProgress: (@Sendable (BenchmarkProgress) -> Void)?) async throws -> BenchmarkReport {
         let startTime = Date()
         let runStart = monotonicNanos()
-        let assignment = Self.loopAssignment(clients: settings.clients, loops: group.makeIterator().reduce(0) { count, _ in count + 1 },
-                                             masters: topology.masters.count,
-                                             bindsClientsToMasters: KeyGenerator.bindsClientsToMasters(settings))
-        let loops = try await makeLoops(topology: topology, group: group, assignment: assignment)
+        let eventLoops = Array(group.makeIterator())
+        let placement = ClientPlacement(clients: settings.clients, loops: eventLoops.count, masters: topology.masters.count,
+                                        bindsClientsToMasters: KeyGenerator.bindsClientsToMasters(settings))
+        let loops = try await makeLoops(topology: topology, eventLoops: eventLoops, placement: placement)
         do {
-            try await connectClients(topology: topology, loops: loops, assignment: assignment)
+            try await connectClients(topology: topology, loops: loops, placement: placement)
             var results: [TestResult] = []
             var problems: [String] = []
             for test in settings.tests {
@@ -78,40 +78,19 @@ public struct BenchmarkRunner: Sendable {
         }
     }
 
-    /// Loops when `--threads` is not given: one per core, or one per master when clients are bound
-    /// to masters and there are more masters than cores (up to two loops per core), so each master
-    /// has a loop of its own. On 2 cores with 3 masters, 3 loops carry about a third more requests
-    /// than 2: a loop then serves whole masters (see `loopAssignment`).
-    static func eventLoopCount(cores: Int, masters: Int, bindsClientsToMasters: Bool) -> Int {
-        guard bindsClientsToMasters else { return cores }
-        return max(cores, min(masters, 2 * cores))
-    }
-
-    /// The event loop of each client. Clients bound to a master share a loop with that master's other
-    /// clients when there are at least as many masters as loops, so each master gets its requests
-    /// in one burst per loop turn, not a few smaller ones from every loop (a master's per-turn work,
-    /// its AOF write and its write to the replica, is then shared by more requests); otherwise
-    /// clients go round robin.
-    static func loopAssignment(clients: Int, loops: Int, masters: Int, bindsClientsToMasters: Bool) -> [Int] {
-        guard loops > 0 else { return [] }
-        guard bindsClientsToMasters, masters >= loops else { return (0..<clients).map { $0 % loops } }
-        return (0..<clients).map { ($0 % masters) % loops }
-    }
-
-    private func makeLoops(topology: BenchTopology, group: MultiThreadedEventLoopGroup, assignment: [Int]) async throws -> [NIOLoopBound<BenchLoop>] {
+    private func makeLoops(topology: BenchTopology, eventLoops: [any EventLoop], placement: ClientPlacement) async throws -> [NIOLoopBound<BenchLoop>] {
         let zipf = settings.keyPattern == .zipf ? settings.keyspace.map { ZipfDistribution(count: UInt64($0)) } : nil
         let settings = settings
         let seed = seed
         var loops: [NIOLoopBound<BenchLoop>] = []
-        let eventLoops = Array(group.makeIterator())
         for (loopIndex, eventLoop) in eventLoops.enumerated() {
-            let clients = assignment.indices.filter { assignment[$0] == loopIndex }
+            let clients = placement.clients(onLoop: loopIndex)
             let bound = try await eventLoop.submit {
                 let loop = BenchLoop(eventLoop: eventLoop, settings: settings, masters: topology.masters,
                                      slotOwners: topology.slotOwners)
                 for index in clients {
                     let keys = KeyGenerator(settings: settings, clientIndex: index, zipf: zipf, seed: seed)
-                    loop.clients.append(BenchClient(index: index, loop: loop, keys: keys))
+                    loop.clients.append(BenchClient(index: index, loop: loop, keys: keys, boundMaster: placement.boundMasters[index]))
                 }
                 return NIOLoopBound(loop, eventLoop: eventLoop)
             }.get()
@@ -122,7 +101,7 @@ public struct BenchmarkRunner: Sendable {
 
     /// Dials every client's connection to every master (through the platform's dialer) and
     /// authenticates it; a few dozen dials at a time.
-    private func connectClients(topology: BenchTopology, loops: [NIOLoopBound<BenchLoop>], assignment: [Int]) async throws {
+    private func connectClients(topology: BenchTopology, loops: [NIOLoopBound<BenchLoop>], placement: ClientPlacement) async throws {
         let dialer = connector.dialer
         let options = connector.options
         let masters = topology.masters
@@ -131,8 +110,8 @@ public struct BenchmarkRunner: Sendable {
             for client in 0..<settings.clients {
                 if launched >= 32 { try await group.next() }
                 launched += 1
-                let loop = loops[assignment[client]]
-                let position = assignment[..<client].filter { $0 == assignment[client] }.count
+                let loop = loops[placement.loops[client]]
+                let position = placement.positions[client]
                 group.addTask {
                     var channels: [any Channel] = []
                     do {

@@ -120,17 +120,15 @@ struct KeyGenerator {
         }
     }
 
-    /// Without a keyspace: this client's key for a test, chosen like redis-benchmark --cluster
-    /// chooses its clients' nodes, round robin, so the clients spread evenly over the masters
-    /// (client `i` of `clients` writes on master `i % masters`). The key is the first number
-    /// congruent to the client's index modulo `clients` whose slot that master owns, so no two
-    /// clients share a key; the client's own index when no such number comes up soon.
-    static func balancedFixedKey(client: Int, clients: Int, masters: Int, masterOf: (KeyDigits) -> Int) -> UInt64 {
-        guard masters > 1 else { return UInt64(client) }
-        let wanted = client % masters
+    /// Without a keyspace: this client's key for a test, on its `master` (see `ClientPlacement`):
+    /// the first number congruent to the client's index modulo `clients` whose slot that master
+    /// owns, so no two clients share a key; the client's own index when it is bound to no master or
+    /// no such number comes up soon.
+    static func balancedFixedKey(client: Int, clients: Int, master: Int?, masterOf: (KeyDigits) -> Int) -> UInt64 {
+        guard let master else { return UInt64(client) }
         var candidate = UInt64(client)
-        for _ in 0..<(64 * masters) {
-            if masterOf(KeyDigits(candidate)) == wanted { return candidate }
+        for _ in 0..<256 {
+            if masterOf(KeyDigits(candidate)) == master { return candidate }
             candidate += UInt64(max(clients, 1))
         }
         return UInt64(client)

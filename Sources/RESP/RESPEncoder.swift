@@ -24,26 +24,6 @@ public enum RESPEncoder {
         for command in commands { write(command, into: &buffer) }
     }
 
-    /// `*<count>\r\n`: the start of a command of `count` parts, for callers that encode commands
-    /// part by part (see `RedisConnection.sendEncoded`).
-    public static func writeArrayHeader(_ count: Int, into buffer: inout ByteBuffer) {
-        writeHeader(UInt8(ascii: "*"), count, into: &buffer)
-    }
-
-    /// One part of a command: `$<length>\r\n<bytes>\r\n`.
-    public static func writeBulk(_ bytes: [UInt8], into buffer: inout ByteBuffer) {
-        writeHeader(UInt8(ascii: "$"), bytes.count, into: &buffer)
-        buffer.writeBytes(bytes)
-        buffer.writeCRLF()
-    }
-
-    /// One part of a command given as a buffer: `$<length>\r\n<bytes>\r\n`.
-    public static func writeBulk(_ bytes: ByteBuffer, into buffer: inout ByteBuffer) {
-        writeHeader(UInt8(ascii: "$"), bytes.readableBytes, into: &buffer)
-        buffer.writeImmutableBuffer(bytes)
-        buffer.writeCRLF()
-    }
-
     /// A close upper-bound guess of the encoded size, so one allocation usually suffices.
     static func estimatedSize(of command: RedisCommand) -> Int {
         switch command.parts {
@@ -116,7 +96,7 @@ public enum RESPEncoder {
     }
 
     @inline(__always)
-    public static func writeBulk(_ text: String, into buffer: inout ByteBuffer) {
+    private static func writeBulk(_ text: String, into buffer: inout ByteBuffer) {
         writeHeader(UInt8(ascii: "$"), text.utf8.count, into: &buffer)
         buffer.writeString(text)
         buffer.writeCRLF()

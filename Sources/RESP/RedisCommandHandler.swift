@@ -90,41 +90,36 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         batch commands: [RedisCommand], promise: EventLoopPromise<[RESPValue]>,
         writePromise: EventLoopPromise<Void>? = nil, flush: Bool = true
     ) {
+        var buffer = ByteBuffer()
+        if let context, failure == nil, !commands.isEmpty {
+            buffer = context.channel.allocator.buffer(capacity: commands.reduce(0) { $0 + RESPEncoder.estimatedSize(of: $1) })
+            RESPEncoder.write(commands, into: &buffer)
+        }
+        enqueue(encoded: buffer, replies: commands.count, commandName: { commands[$0].name }, promise: promise,
+                writePromise: writePromise, flush: flush)
+    }
+
+    /// Writes `replies` commands already encoded in `buffer` with one write, and collects their
+    /// replies as one batch; `commandName` names the command at a reply index (for a timeout).
+    func enqueue(
+        encoded buffer: ByteBuffer, replies: Int, commandName: @escaping (Int) -> String, promise: EventLoopPromise<[RESPValue]>,
+        writePromise: EventLoopPromise<Void>? = nil, flush: Bool = true
+    ) {
         guard let context, failure == nil else {
             let error = failure ?? RedisError(.connectionClosed, endpoint: endpoint)
             promise.fail(error)
             writePromise?.fail(error)
             return
         }
-        guard !commands.isEmpty else {
+        guard replies > 0 else {
             promise.succeed([])
             writePromise?.succeed(())
             return
         }
-        let size = commands.reduce(0) { $0 + RESPEncoder.estimatedSize(of: $1) }
-        var buffer = context.channel.allocator.buffer(capacity: size)
-        RESPEncoder.write(commands, into: &buffer)
-        let batch = BatchReplies(expected: commands.count, commandName: { commands[$0].name }, promise: promise)
+        let batch = BatchReplies(expected: replies, commandName: commandName, promise: promise)
         pending.append(PendingReply(waiter: .batch(batch), deadline: context.eventLoop.now + commandTimeout))
         context.write(wrapOutboundOut(buffer), promise: writePromise)
         if flush { context.flush() }
-        armTimeout(context)
-    }
-
-    /// Writes commands the caller already encoded (`replies` of them, all named `commandName`) with
-    /// one write and one flush, and collects their replies like a batch.
-    func enqueue(encoded buffer: ByteBuffer, replies: Int, commandName: String, promise: EventLoopPromise<[RESPValue]>) {
-        guard let context, failure == nil else {
-            promise.fail(failure ?? RedisError(.connectionClosed, endpoint: endpoint))
-            return
-        }
-        guard replies > 0 else {
-            promise.succeed([])
-            return
-        }
-        let batch = BatchReplies(expected: replies, commandName: { _ in commandName }, promise: promise)
-        pending.append(PendingReply(waiter: .batch(batch), deadline: context.eventLoop.now + commandTimeout))
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         armTimeout(context)
     }
 

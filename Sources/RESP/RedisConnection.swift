@@ -111,32 +111,30 @@ public final class RedisConnection: Sendable {
     /// are `.failure` entries; a broken connection or timeout throws for the whole batch.
     public func pipeline(_ commands: [RedisCommand]) async throws -> [Result<RESPValue, RedisError>] {
         guard !commands.isEmpty else { return [] }
-        let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
-        let handler = self.handler
-        if channel.eventLoop.inEventLoop {
-            handler.value.enqueue(batch: commands, promise: promise)
-        } else {
-            channel.eventLoop.execute { handler.value.enqueue(batch: commands, promise: promise) }
-        }
-        let replies = try await promise.futureResult.get()
-        return replies.map { reply in
-            if case .error(let text) = reply { return .failure(RedisError(serverReply: text, endpoint: endpoint)) }
-            return .success(reply)
-        }
+        return try await batch { $0.enqueue(batch: commands, promise: $1) }
     }
 
     /// Sends `replies` commands already encoded in RESP into `buffer` (by a caller that builds many
-    /// alike commands without a `RedisCommand` each) with one write and one flush; replies as for
-    /// `pipeline`. `commandName` names the commands in a timeout error. A `replies` count that does
-    /// not match the commands in `buffer` breaks the connection's reply matching.
-    public func sendEncoded(_ buffer: ByteBuffer, replies: Int, commandName: String) async throws -> [Result<RESPValue, RedisError>] {
+    /// commands without a `RedisCommand` each, see `RESPBytes`) with one write and one flush;
+    /// replies as for `pipeline`. `commandName` names the command at a reply index in a timeout
+    /// error. A `replies` count that does not match the commands in `buffer` breaks the
+    /// connection's reply matching.
+    public func sendEncoded(_ buffer: ByteBuffer, replies: Int,
+                            commandName: @escaping @Sendable (Int) -> String) async throws -> [Result<RESPValue, RedisError>] {
         guard replies > 0 else { return [] }
+        return try await batch { $0.enqueue(encoded: buffer, replies: replies, commandName: commandName, promise: $1) }
+    }
+
+    /// Hands a batch to the handler on its loop and maps its replies: error replies become `.failure`.
+    private func batch(
+        _ enqueue: @escaping @Sendable (RedisCommandHandler, EventLoopPromise<[RESPValue]>) -> Void
+    ) async throws -> [Result<RESPValue, RedisError>] {
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
         let handler = self.handler
         if channel.eventLoop.inEventLoop {
-            handler.value.enqueue(encoded: buffer, replies: replies, commandName: commandName, promise: promise)
+            enqueue(handler.value, promise)
         } else {
-            channel.eventLoop.execute { handler.value.enqueue(encoded: buffer, replies: replies, commandName: commandName, promise: promise) }
+            channel.eventLoop.execute { enqueue(handler.value, promise) }
         }
         let replies = try await promise.futureResult.get()
         return replies.map { reply in

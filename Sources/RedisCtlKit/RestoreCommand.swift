@@ -65,12 +65,9 @@ public struct RestoreCommand: Sendable {
             }
             context.progress.step("flushed \(masters.count) masters")
         }
-        let started = ContinuousClock.now
-        let outcome = try await RestoreEngine.load(files: verified.shards.map(\.path), pool: pool, topology: topology,
-                                                   options: RestoreOptions(replace: replace, keepAccessStats: keepAccessStats),
-                                                   progress: context.progress, deadline: deadline)
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let restorer = ClusterRestorer(pool: pool, options: RestoreOptions(replace: replace, keepAccessStats: keepAccessStats),
+                                       progress: context.progress)
+        let outcome = try await restorer.restore(rdbFiles: verified.shards.map(\.path), into: topology, deadline: deadline)
         let shards = verified.shards.map { shard -> RestoreResult.Shard in
             let file = outcome.files.first { $0.path == shard.path }
             return RestoreResult.Shard(index: shard.shard.index, file: shard.shard.file, expectedKeys: shard.shard.keyCount,
@@ -85,32 +82,20 @@ public struct RestoreCommand: Sendable {
                              backupCluster: verified.manifest.cluster, flushed: flush,
                              keysRestored: outcome.keysRestored, keysExpiredSkipped: outcome.keysExpiredSkipped,
                              functionsLoaded: outcome.functionsLoaded, bytesRead: outcome.bytesRead,
-                             keysPerMaster: outcome.keysPerMaster, seconds: (seconds * 1000).rounded() / 1000,
+                             keysPerMaster: outcome.keysPerMaster, seconds: (outcome.elapsedSeconds * 1000).rounded() / 1000,
                              shards: shards)
     }
 
     /// The cluster as the first answering node sees it; every slot must have a master to restore into.
     static func topology(seeds: [RedisEndpoint], pool: NodeConnectionPool) async throws -> ClusterTopology {
-        var failures: [String] = []
-        for seed in seeds {
-            do {
-                let topology = try ClusterTopology.parse(try await pool.send(seed, RedisCommand("CLUSTER", "NODES")).string ?? "")
-                let masters = topology.masters.filter { !$0.slots.isEmpty && !$0.isFailed }
-                let covered = SlotRange.count(of: masters.flatMap(\.slots))
-                guard covered == SlotRange.slotCount else {
-                    throw GeneralFailure(.operationFailed, "the cluster's masters cover \(covered) of \(SlotRange.slotCount) slots;"
-                        + " fix the cluster (redisctl verify) before restoring")
-                }
-                return topology
-            } catch let error as RedisError where error.kind == .wrongPass || error.kind == .noAuth {
-                throw GeneralFailure(.cannotRun, "authentication refused by \(seed) (\(error.message)); check the password")
-            } catch let failure as GeneralFailure {
-                throw failure
-            } catch {
-                failures.append("\(seed): \(error)")
-            }
+        let topology = try await pool.topology(fromFirstOf: seeds)
+        let masters = topology.masters.filter { !$0.slots.isEmpty && !$0.isFailed }
+        let covered = SlotRange.count(of: masters.flatMap(\.slots))
+        guard covered == SlotRange.slotCount else {
+            throw GeneralFailure(.operationFailed, "the cluster's masters cover \(covered) of \(SlotRange.slotCount) slots;"
+                + " fix the cluster (redisctl verify) before restoring")
         }
-        throw GeneralFailure(.cannotRun, "no node reachable to read the cluster topology (\(failures.first ?? "no nodes"))")
+        return topology
     }
 }
 

@@ -44,7 +44,7 @@ extension Redisctl {
         @Option(name: .long, help: "How keys are picked from the keyspace: uniform, sequential or zipf.")
         var keyPattern: String = "uniform"
 
-        @Option(name: .long, help: "Event loop threads (default: the number of cores).")
+        @Option(name: .long, help: "Event loop threads (default: the number of cores; with fixed or uniform keys, one per master when there are more masters, up to twice the cores).")
         var threads: Int?
 
         @Option(name: .long, help: ArgumentHelp("Run each test this long before measuring (2s, 500ms).", valueName: "duration"))

@@ -24,30 +24,9 @@ import Glibc
         for result in try await connection.pipeline(commands) { _ = try result.get() }
     }
 
-    static func dumps(_ connection: RedisConnection) async throws -> [String: RESPValue] {
-        var keys: [String] = []
-        var cursor = "0"
-        repeat {
-            let reply = try await connection.send("SCAN", cursor, "COUNT", "1000")
-            guard case .array(let parts?) = reply, parts.count == 2 else { break }
-            cursor = parts[0].string ?? "0"
-            if case .array(let batch?) = parts[1] { keys += batch.compactMap(\.string) }
-        } while cursor != "0"
-        let replies = try await connection.pipeline(keys.map { RedisCommand("DUMP", $0) })
-        var result: [String: RESPValue] = [:]
-        for (key, reply) in zip(keys, replies) { result[key] = try reply.get() }
-        return result
-    }
-
-    static func content(_ connection: RedisConnection, _ key: String) async throws -> [String] {
-        let type = try await connection.send("TYPE", key).string ?? ""
-        let reply: RESPValue
-        switch type {
-        case "set": reply = try await connection.send("SMEMBERS", key)
-        case "hash": reply = try await connection.send("HGETALL", key)
-        default: return [type, "\(try await connection.send("DUMP", key))"]
-        }
-        return [type] + (reply.array ?? []).compactMap(\.string).sorted()
+    /// Every key's DUMP payload.
+    static func dumps(_ connection: RedisConnection) async throws -> [[UInt8]: [UInt8]?] {
+        try await RDBTestData.dumpsAndExpiries(connection, RDBTestData.keys(connection)).mapValues(\.dump)
     }
 
     func pullAndCheck(diskless: Bool) async throws {
@@ -86,8 +65,10 @@ import Glibc
         // hash seed: where the payloads differ, the contents must not.
         var differing: [String] = []
         let original = try await source.connect(options: .init(password: Self.password))
-        for key in expected.keys.sorted() where restored[key] != expected[key] {
-            if try await Self.content(original, key) != Self.content(check, key) { differing.append(key) }
+        for key in expected.keys where restored[key] != expected[key] {
+            if try await RDBTestData.content(original, key) != RDBTestData.content(check, key) {
+                differing.append(String(decoding: key, as: UTF8.self))
+            }
         }
         await original.close()
         #expect(restored.count == expected.count && differing.isEmpty,

@@ -190,7 +190,8 @@ func settings(_ body: (inout BenchmarkRequest) -> Void) throws -> BenchmarkSetti
         // Client 0's key (clients are spread over the masters: it is the first of keys 0, 2, 4, ...
         // on master 0), its slot, that slot's owner and another master.
         let template = RequestTemplate(.set, dataSize: 3)
-        let keyNumber = KeyGenerator.balancedFixedKey(client: 0, clients: 2, masters: topology.masters.count) {
+        let placement = ClientPlacement(clients: 2, loops: 1, masters: topology.masters.count, bindsClientsToMasters: true)
+        let keyNumber = KeyGenerator.balancedFixedKey(client: 0, clients: 2, master: placement.boundMasters[0]) {
             Int(topology.slotOwners[template.slot($0)])
         }
         #expect(keyNumber % 2 == 0)

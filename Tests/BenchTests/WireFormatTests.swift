@@ -99,31 +99,36 @@ import Testing
         // Three masters as in a default cluster: slots 0-5460, 5461-10922, 10923-16383.
         let template = RequestTemplate(.set, dataSize: 3)
         let masterOf = { (digits: KeyDigits) -> Int in min(template.slot(digits) / 5461, 2) }
-        let keys = (0..<50).map { KeyGenerator.balancedFixedKey(client: $0, clients: 50, masters: 3, masterOf: masterOf) }
+        let placement = ClientPlacement(clients: 50, loops: 2, masters: 3, bindsClientsToMasters: true)
+        let keys = (0..<50).map { KeyGenerator.balancedFixedKey(client: $0, clients: 50, master: placement.boundMasters[$0], masterOf: masterOf) }
         #expect(Set(keys).count == 50, "every client has a key of its own")
         for (client, key) in keys.enumerated() {
             #expect(key % 50 == UInt64(client))
             #expect(masterOf(KeyDigits(key)) == client % 3, "client \(client) on master \(client % 3)")
         }
         // One node: the client's own number.
-        #expect(KeyGenerator.balancedFixedKey(client: 7, clients: 50, masters: 1, masterOf: { _ in 0 }) == 7)
+        let single = ClientPlacement(clients: 50, loops: 2, masters: 1, bindsClientsToMasters: true)
+        #expect(single.boundMasters[7] == nil)
+        #expect(KeyGenerator.balancedFixedKey(client: 7, clients: 50, master: single.boundMasters[7], masterOf: { _ in 0 }) == 7)
     }
 
     @Test func clientsOfOneMasterShareOneEventLoop() {
         // Three masters, three loops: loop m serves exactly the clients of master m.
-        let three = BenchmarkRunner.loopAssignment(clients: 50, loops: 3, masters: 3, bindsClientsToMasters: true)
+        let three = ClientPlacement(clients: 50, loops: 3, masters: 3, bindsClientsToMasters: true).loops
         #expect(three.enumerated().allSatisfy { client, loop in loop == client % 3 })
         // More masters than loops: whole masters per loop.
-        let six = BenchmarkRunner.loopAssignment(clients: 12, loops: 4, masters: 6, bindsClientsToMasters: true)
+        let six = ClientPlacement(clients: 12, loops: 4, masters: 6, bindsClientsToMasters: true).loops
         #expect(six == [0, 1, 2, 3, 0, 1, 0, 1, 2, 3, 0, 1])
         // Fewer masters than loops, or clients sending anywhere: round robin.
-        #expect(BenchmarkRunner.loopAssignment(clients: 5, loops: 2, masters: 1, bindsClientsToMasters: true) == [0, 1, 0, 1, 0])
-        #expect(BenchmarkRunner.loopAssignment(clients: 5, loops: 2, masters: 3, bindsClientsToMasters: false) == [0, 1, 0, 1, 0])
+        #expect(ClientPlacement(clients: 5, loops: 2, masters: 1, bindsClientsToMasters: true).loops == [0, 1, 0, 1, 0])
+        #expect(ClientPlacement(clients: 5, loops: 2, masters: 3, bindsClientsToMasters: false).loops == [0, 1, 0, 1, 0])
+        // Each client's place on its loop, counted in client order.
+        #expect(ClientPlacement(clients: 12, loops: 4, masters: 6, bindsClientsToMasters: true).positions == [0, 0, 0, 0, 1, 1, 2, 2, 1, 1, 3, 3])
         // Default loops: one per master up to two per core, never fewer than the cores.
-        #expect(BenchmarkRunner.eventLoopCount(cores: 2, masters: 3, bindsClientsToMasters: true) == 3)
-        #expect(BenchmarkRunner.eventLoopCount(cores: 2, masters: 10, bindsClientsToMasters: true) == 4)
-        #expect(BenchmarkRunner.eventLoopCount(cores: 8, masters: 3, bindsClientsToMasters: true) == 8)
-        #expect(BenchmarkRunner.eventLoopCount(cores: 2, masters: 3, bindsClientsToMasters: false) == 2)
+        #expect(ClientPlacement.eventLoopCount(cores: 2, masters: 3, bindsClientsToMasters: true) == 3)
+        #expect(ClientPlacement.eventLoopCount(cores: 2, masters: 10, bindsClientsToMasters: true) == 4)
+        #expect(ClientPlacement.eventLoopCount(cores: 8, masters: 3, bindsClientsToMasters: true) == 8)
+        #expect(ClientPlacement.eventLoopCount(cores: 2, masters: 3, bindsClientsToMasters: false) == 2)
         // Uniform and fixed keys bind clients to masters; sequential and zipf keep their order and skew.
         #expect(KeyGenerator.bindsClientsToMasters(BenchmarkSettings()))
         #expect(KeyGenerator.bindsClientsToMasters(BenchmarkSettings(keyspace: 100, keyPattern: .uniform)))

@@ -110,18 +110,23 @@ import Testing
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let connection = try await server.connect()
-        var encoded = ByteBuffer()
-        RESPEncoder.write(RedisCommand("SET", "a", "1"), into: &encoded)
-        RESPEncoder.writeArrayHeader(2, into: &encoded)
-        RESPEncoder.writeBulk("INCR", into: &encoded)
-        RESPEncoder.writeBulk(Array("a".utf8), into: &encoded)
-        RESPEncoder.write(RedisCommand("NOSUCHCOMMAND"), into: &encoded)
-        RESPEncoder.writeArrayHeader(2, into: &encoded)
-        RESPEncoder.writeBulk("GET", into: &encoded)
-        RESPEncoder.writeBulk(ByteBuffer(string: "a"), into: &encoded)
+        var encoded = RESPBytes()
+        encoded.appendArrayHeader(3)
+        encoded.appendBulk("SET")
+        encoded.appendBulk(Array("a".utf8))
+        encoded.appendBulk(decimal: 1)
+        encoded.appendArrayHeader(2)
+        encoded.appendBulk("INCR")
+        encoded.appendBulk(Array("a".utf8))
+        encoded.appendArrayHeader(1)
+        encoded.appendBulk("NOSUCHCOMMAND")
+        encoded.appendArrayHeader(2)
+        encoded.appendBulk("GET")
+        encoded.appendBulk(Array("a".utf8))
+        let names = ["SET", "INCR", "NOSUCHCOMMAND", "GET"]
         // Sent next to ordinary sends, each caller still gets its own replies.
         async let echoed = connection.send("ECHO", "alongside")
-        let replies = try await connection.sendEncoded(encoded, replies: 4, commandName: "SET")
+        let replies = try await connection.sendEncoded(encoded.byteBuffer(), replies: 4) { names[$0] }
         #expect(try await echoed.string == "alongside")
         #expect(replies.count == 4)
         #expect(try replies[0].get() == .simpleString("OK"))
@@ -132,7 +137,7 @@ import Testing
         }
         #expect(text.hasPrefix("ERR unknown command"))
         #expect(try replies[3].get().string == "2")
-        #expect(try await connection.sendEncoded(ByteBuffer(), replies: 0, commandName: "SET").isEmpty)
+        #expect(try await connection.sendEncoded(ByteBuffer(), replies: 0) { _ in "SET" }.isEmpty)
         #expect(try await connection.send("GET", "a").string == "2")
         await connection.close()
     }

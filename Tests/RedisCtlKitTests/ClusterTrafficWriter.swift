@@ -10,7 +10,6 @@ actor ClusterTrafficWriter {
     struct Summary {
         var acknowledged: [String: String] = [:]
         var failures: [String] = []
-        var redirections = 0
     }
 
     private let seeds: @Sendable () async throws -> [RedisEndpoint]
@@ -80,11 +79,9 @@ actor ClusterTrafficWriter {
                 lastError = error
                 switch error.kind {
                 case .moved(_, let target):
-                    summary.redirections += 1
                     slotOwners[slot] = target
                     continue
                 case .ask(_, let target):
-                    summary.redirections += 1
                     let connection = try await connection(target)
                     _ = try await connection.send(RedisCommand("ASKING"))
                     return try await connection.send(command)

@@ -72,23 +72,16 @@ import TestSupport
     /// Pods whose redis-server cannot start: deploy gives up at --timeout with exit 1, naming the
     /// pods and what the kubelet last said about them.
     @Test func podsThatNeverStartFailDeployWithTheirEvents() async throws {
-        let server = try await FakeKubernetesAPIServer.start()
-        let kubelet = try server.startKubelet()
-        let environment = try LocalTestEnvironment(spec: "redis: {extraConfig: {no-such-directive: \"1\"}}")
-        let config = try Self.kubeconfig(environment, server: server.baseURL.absoluteString)
-        var settings = Self.settings(environment, kubeconfig: config)
-        settings.timeout = .seconds(6)
-        let run = await environment.run(settings) { try await DeployCommand().run($0) }
-        await kubelet.shutdown()
-        try await server.stop()
-        try? FileManager.default.removeItem(at: environment.stateDirectory)
-        #expect(run.status == 1, "\(run.stdout) \(run.stderr)")
-        #expect(run.stderr.contains("timed out waiting for 6 pods"), "\(run.stderr)")
-        #expect(run.stderr.contains("\(environment.name)-0: BackOff: Back-off restarting failed container"), "\(run.stderr)")
-        #expect(run.stderr.contains("no-such-directive"), "the event carries redis-server's complaint: \(run.stderr)")
-        let errorLines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
-        #expect(errorLines.count == 1 && run.stderr.hasSuffix("\n") && run.stderr.split(separator: "\n").last?.hasPrefix("error:") == true,
-                "one error line: \(run.stderr)")
+        try await Self.withFakeCluster(spec: "redis: {extraConfig: {no-such-directive: \"1\"}}", timeout: .seconds(6)) { _, _, environment, settings in
+            let run = await environment.run(settings) { try await DeployCommand().run($0) }
+            #expect(run.status == 1, "\(run.stdout) \(run.stderr)")
+            #expect(run.stderr.contains("timed out waiting for 6 pods"), "\(run.stderr)")
+            #expect(run.stderr.contains("\(environment.name)-0: BackOff: Back-off restarting failed container"), "\(run.stderr)")
+            #expect(run.stderr.contains("no-such-directive"), "the event carries redis-server's complaint: \(run.stderr)")
+            let errorLines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+            #expect(errorLines.count == 1 && run.stderr.hasSuffix("\n") && run.stderr.split(separator: "\n").last?.hasPrefix("error:") == true,
+                    "one error line: \(run.stderr)")
+        }
     }
 
     @Test func unreachableAPIServerExits2NamingTheURL() async throws {

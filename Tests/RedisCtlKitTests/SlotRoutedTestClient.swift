@@ -7,8 +7,7 @@ import RedisCtlCore
 /// A small cluster-aware client for tests: routes each command to the master owning its key's slot.
 final class SlotRoutedTestClient: @unchecked Sendable {
     let pool: NodeConnectionPool
-    private(set) var topology: ClusterTopology
-    let password: String
+    let topology: ClusterTopology
 
     static func connect(_ environment: LocalTestEnvironment) async throws -> SlotRoutedTestClient {
         let password = try String(contentsOf: environment.clusterDirectory.appendingPathComponent("password"), encoding: .utf8)
@@ -20,13 +19,12 @@ final class SlotRoutedTestClient: @unchecked Sendable {
                                                                dialer: TCPDialer()))
         guard let seed = seeds.first else { throw GeneralFailure(.cannotRun, "no nodes in verify's answer") }
         let topology = try ClusterTopology.parse(try await pool.send(seed, RedisCommand("CLUSTER", "NODES")).string ?? "")
-        return SlotRoutedTestClient(pool: pool, topology: topology, password: password)
+        return SlotRoutedTestClient(pool: pool, topology: topology)
     }
 
-    private init(pool: NodeConnectionPool, topology: ClusterTopology, password: String) {
+    private init(pool: NodeConnectionPool, topology: ClusterTopology) {
         self.pool = pool
         self.topology = topology
-        self.password = password
     }
 
     var masters: [RedisEndpoint] {

@@ -118,22 +118,7 @@ public struct BackupRunner: Sendable {
 
     /// Reads the topology from the first seed that answers, and picks each shard's source.
     func plan(seeds: [RedisEndpoint], pool: NodeConnectionPool) async throws -> ([ShardPlan], String) {
-        var topology: ClusterTopology?
-        var failures: [String] = []
-        for seed in seeds {
-            do {
-                let reply = try await pool.send(seed, RedisCommand("CLUSTER", "NODES"))
-                topology = try ClusterTopology.parse(reply.string ?? "")
-                break
-            } catch let error as RedisError where error.kind == .wrongPass || error.kind == .noAuth {
-                throw BackupError(.cannotRun, "authentication refused by \(seed) (\(error.message)); check the password")
-            } catch {
-                failures.append("\(seed): \(error)")
-            }
-        }
-        guard let topology else {
-            throw BackupError(.cannotRun, "no node reachable to read the cluster topology (\(failures.first ?? "no nodes"))")
-        }
+        let topology = try await pool.topology(fromFirstOf: seeds)
         let masters = topology.masters.filter { !$0.slots.isEmpty }.sorted { ($0.slots.first?.start ?? 0) < ($1.slots.first?.start ?? 0) }
         if let failed = masters.first(where: { $0.isFailed || !$0.hasAddress }) {
             throw BackupError(.operationFailed, "master \(failed.displayName) owning slots \(SlotRange.describe(failed.slots)) is failing; "

@@ -42,7 +42,7 @@ public struct RDBKeyCountScanner: Sendable {
         while true {
             guard let opcode = buffer.readInteger(as: UInt8.self) else { return .needMore }
             switch opcode {
-            case 0xFA: // AUX: key, value
+            case RDBFormat.Opcode.aux: // AUX: key, value
                 for _ in 0..<2 {
                     switch skipString(&buffer) {
                     case .needMore: return .needMore
@@ -50,26 +50,26 @@ public struct RDBKeyCountScanner: Sendable {
                     case .done: break
                     }
                 }
-            case 0xF5: // FUNCTION2: the library's code as a string
+            case RDBFormat.Opcode.function2: // FUNCTION2: the library's code as a string
                 switch skipString(&buffer) {
                 case .needMore: return .needMore
                 case .invalid: return .unknown
                 case .done: break
                 }
-            case 0xFE: // SELECTDB
+            case RDBFormat.Opcode.selectDB: // SELECTDB
                 switch readLength(&buffer) {
                 case .needMore: return .needMore
                 case .invalid, .encoded: return .unknown
                 case .value: break
                 }
-            case 0xFB: // RESIZEDB: keys, keys with an expiry
+            case RDBFormat.Opcode.resizeDB: // RESIZEDB: keys, keys with an expiry
                 guard case .value(let keys) = readLength(&buffer) else { return buffer.readableBytes == 0 ? .needMore : .unknown }
                 switch readLength(&buffer) {
                 case .value(let expires): return .found(keys: Int64(clamping: keys), expires: Int64(clamping: expires))
                 case .needMore: return .needMore
                 case .invalid, .encoded: return .unknown
                 }
-            case 0xFF: // EOF before any database: an empty dataset
+            case RDBFormat.Opcode.eof: // EOF before any database: an empty dataset
                 return .found(keys: 0, expires: 0)
             default:
                 return .unknown

@@ -33,30 +33,22 @@ public struct RDBPuller: Sendable {
 
     /// The handshake, pipelined in one write, and SYNC, sent once the handshake's replies are in.
     func handshake() -> (bytes: ByteBuffer, sync: ByteBuffer, expected: [ReplicationStreamFramer.ExpectedReply]) {
-        var commands: [[String]] = []
+        var commands: [RedisCommand] = []
         var expected: [ReplicationStreamFramer.ExpectedReply] = []
         if let password = options.password {
-            commands.append(options.user.map { ["AUTH", $0, password] } ?? ["AUTH", password])
+            commands.append(options.user.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password))
             expected.append(.init(command: "AUTH"))
         }
-        commands.append(["REPLCONF", "capa", "eof"])
+        commands.append(RedisCommand("REPLCONF", "capa", "eof"))
         expected.append(.init(command: "REPLCONF capa eof"))
         // Redis 7.0+: no replication stream after the RDB. Older servers refuse it; the pull still works.
-        commands.append(["REPLCONF", "rdb-only", "1"])
+        commands.append(RedisCommand("REPLCONF", "rdb-only", "1"))
         expected.append(.init(command: "REPLCONF rdb-only", optional: true))
-        func encode(_ commands: [[String]]) -> ByteBuffer {
-            var buffer = ByteBuffer()
-            for command in commands {
-                buffer.writeString("*\(command.count)\r\n")
-                for argument in command {
-                    buffer.writeString("$\(argument.utf8.count)\r\n")
-                    buffer.writeString(argument)
-                    buffer.writeString("\r\n")
-                }
-            }
-            return buffer
-        }
-        return (encode(commands), encode([["SYNC"]]), expected)
+        var bytes = ByteBuffer()
+        RESPEncoder.write(commands, into: &bytes)
+        var sync = ByteBuffer()
+        RESPEncoder.write(RedisCommand("SYNC"), into: &sync)
+        return (bytes, sync, expected)
     }
 
     /// Pulls the RDB of `endpoint` into `writer` (which the caller finishes or aborts).

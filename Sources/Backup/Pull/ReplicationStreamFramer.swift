@@ -78,7 +78,7 @@ public struct ReplicationStreamFramer: Sendable {
                 guard let text = try readLine(&input) else { continue }
                 if text.hasPrefix("-") { throw PullProtocolError.refused(command: "SYNC", reply: String(text.dropFirst())) }
                 // PSYNC's answer before the payload; SYNC has none, but accept it.
-                if text.hasPrefix("+FULLRESYNC") || text.hasPrefix("+") { continue }
+                if text.hasPrefix("+") { continue }
                 guard text.hasPrefix("$") else { throw PullProtocolError.unexpected("payload header: \(text.prefix(80))") }
                 let body = text.dropFirst()
                 if body.hasPrefix("EOF:") {

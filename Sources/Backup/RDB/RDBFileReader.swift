@@ -331,7 +331,7 @@ public final class RDBFileReader {
 }
 
 extension RDBFileReader {
-    /// What a pass over a file without payloads finds: cheap enough for a backup's manifest.
+    /// What a pass over a file without payloads finds: its keys, structure and checksum checked.
     public struct KeyCount: Sendable, Equatable {
         public var rdbVersion: Int
         public var keys: Int

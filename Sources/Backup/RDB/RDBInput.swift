@@ -164,11 +164,6 @@ final class RDBInput {
         }
     }
 
-    /// Whether the stream has no more bytes.
-    func atEnd() throws -> Bool {
-        if position < limit { return false }
-        return try !refill()
-    }
 
     // MARK: Buffer management
 

@@ -78,14 +78,20 @@ final class RDBBatchReader: @unchecked Sendable {
             defer { self.encoder = encoder }
             var step = EncodedStep()
             let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+            /// Counts a key read; false when it is not to be written (its expiry has passed).
+            func admit(database: Int, key: @autoclosure () -> [UInt8], expiresAtMs: Int64?) throws -> Bool {
+                step.keysRead += 1
+                guard database == 0 else { throw Self.notDatabaseZero(path, key: key(), database: database) }
+                guard !RestoreCommand.isExpired(expiresAtMs: expiresAtMs, nowMs: nowMs) else {
+                    step.keysExpiredSkipped += 1
+                    return false
+                }
+                return true
+            }
             while encoder.sealedBytes < minimumBytes && step.functions.isEmpty {
+                // Plain strings go to the closure, straight from the read buffer; the rest are returned.
                 let read = try reader.next { key, value, expiresAtMs, database in
-                    // Plain strings come here, straight from the read buffer.
-                    step.keysRead += 1
-                    guard database == 0 else { throw Self.notDatabaseZero(self.path, key: Array(key), database: database) }
-                    if let expiresAtMs, expiresAtMs <= nowMs {
-                        step.keysExpiredSkipped += 1
-                    } else {
+                    if try admit(database: database, key: Array(key), expiresAtMs: expiresAtMs) {
                         encoder.addString(key: key, value: value, expiresAtMs: expiresAtMs)
                     }
                 }
@@ -98,13 +104,7 @@ final class RDBBatchReader: @unchecked Sendable {
                 case .item(.function(let function)):
                     step.functions.append(function)
                 case .item(.entry(let entry)):
-                    step.keysRead += 1
-                    guard entry.database == 0 else { throw Self.notDatabaseZero(path, key: entry.key, database: entry.database) }
-                    if RestoreCommand.isExpired(entry, nowMs: nowMs) {
-                        step.keysExpiredSkipped += 1
-                    } else {
-                        encoder.add(entry)
-                    }
+                    if try admit(database: entry.database, key: entry.key, expiresAtMs: entry.expiresAtMs) { encoder.add(entry) }
                 }
                 if step.finished { break }
             }
@@ -122,7 +122,7 @@ extension RDBBatchReader {
 }
 
 extension RDBFileReader {
-    /// `countKeys(path:)` on NIO's blocking-I/O pool, for async callers (a manifest's key counts).
+    /// `countKeys(path:)` on NIO's blocking-I/O pool, for async callers.
     public static func countKeys(atPath path: String) async throws -> KeyCount {
         try await NIOThreadPool.singleton.runIfActive { try countKeys(path: path) }
     }

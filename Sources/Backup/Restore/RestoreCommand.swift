@@ -2,8 +2,12 @@
 public enum RestoreCommand {
     /// Whether the entry's absolute expiry has passed at `nowMs` (such keys are not written).
     public static func isExpired(_ entry: RDBEntry, nowMs: Int64) -> Bool {
-        guard let expiresAt = entry.expiresAtMs else { return false }
-        return expiresAt <= nowMs
+        isExpired(expiresAtMs: entry.expiresAtMs, nowMs: nowMs)
+    }
+
+    public static func isExpired(expiresAtMs: Int64?, nowMs: Int64) -> Bool {
+        guard let expiresAtMs else { return false }
+        return expiresAtMs <= nowMs
     }
 }
 

@@ -18,6 +18,16 @@ struct RestoreWrite: Sendable, Equatable {
     var kind: Kind
     var keys: Int
     var offset: Int
+
+    /// The command's name, for messages.
+    var commandName: String {
+        switch kind {
+        case .restore: "RESTORE"
+        case .setWithExpiry: "SET"
+        case .mset: "MSET"
+        case .msetnx: "MSETNX"
+        }
+    }
 }
 
 /// One master's share of a restore, encoded as RESP, ready for one pipelined write.

@@ -161,7 +161,8 @@ final class RestoreWriter {
 /// Sends one encoded batch with one write; returns how many keys were restored, or throws for the
 /// first refusal.
 private func send(_ batch: EncodedBatch, on connection: RedisConnection, master: String) async throws -> Int {
-    let replies = try await connection.sendEncoded(batch.bytes, replies: batch.writes.count, commandName: "RESTORE")
+    let writes = batch.writes
+    let replies = try await connection.sendEncoded(batch.bytes, replies: writes.count) { writes[$0].commandName }
     for (write, reply) in zip(batch.writes, replies) {
         if let refusal = RestoreRefusal.of(write, reply: reply) {
             throw await refusal.failure(of: write, in: batch.bytes, on: connection, master: master)

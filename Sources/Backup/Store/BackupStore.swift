@@ -48,8 +48,3 @@ public protocol BackupStore: Sendable {
 extension BackupStore {
     public func shutdown() async {}
 }
-
-/// Joins key parts with `/`, ignoring empty parts and stray slashes.
-func joinKey(_ parts: String...) -> String {
-    parts.flatMap { $0.split(separator: "/") }.joined(separator: "/")
-}

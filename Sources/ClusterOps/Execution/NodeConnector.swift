@@ -48,3 +48,21 @@ public actor NodeConnectionPool {
         connections.removeAll()
     }
 }
+
+extension NodeConnectionPool {
+    /// The cluster as the first seed that answers sees it (CLUSTER NODES). A refused password stops
+    /// at once; unreachable seeds are skipped, and when none answers the first reason is given.
+    public func topology(fromFirstOf seeds: [RedisEndpoint]) async throws -> ClusterTopology {
+        var failures: [String] = []
+        for seed in seeds {
+            do {
+                return try ClusterTopology.parse(try await send(seed, RedisCommand("CLUSTER", "NODES")).string ?? "")
+            } catch let error as RedisError where error.kind == .wrongPass || error.kind == .noAuth {
+                throw GeneralFailure(.cannotRun, "authentication refused by \(seed) (\(error.message)); check the password")
+            } catch {
+                failures.append("\(seed): \(error)")
+            }
+        }
+        throw GeneralFailure(.cannotRun, "no node reachable to read the cluster topology (\(failures.first ?? "no nodes"))")
+    }
+}

@@ -76,8 +76,6 @@ public final class S3Client: Sendable {
                     continue
                 }
                 return Response(status: status, headers: response.headers, body: response.body)
-            } catch let error as BackupError {
-                throw error
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
@@ -252,11 +250,5 @@ public final class S3Client: Sendable {
                 throw BackupError(.operationFailed, error.line(operation: "DeleteObjects", target: target(error.key ?? "")))
             }
         }
-    }
-
-    public func deleteObject(key: String) async throws {
-        let response = try await send(.DELETE, key: key, operation: "DELETE")
-        if response.status == 404 { _ = try? await text(of: response); return }
-        _ = try await check(response, operation: "DELETE", key: key)
     }
 }

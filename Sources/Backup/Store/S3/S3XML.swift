@@ -33,10 +33,6 @@ enum S3XML {
         elements(tag, in: String(text)).first.map { decode($0) }
     }
 
-    static func values(_ tag: String, in text: some StringProtocol) -> [String] {
-        elements(tag, in: String(text)).map { decode($0) }
-    }
-
     /// Replaces the five predefined entities and numeric references.
     static func decode(_ text: some StringProtocol) -> String {
         guard text.contains("&") else { return String(text) }
