@@ -17,7 +17,7 @@ public struct BackupCommand: Sendable {
     public func run(_ context: CommandContext) async throws -> Int32 {
         if let keep, keep < 1 { throw GeneralFailure(.usage, "--keep must be at least 1") }
         let location = try StoreLocation(parsing: destination)
-        return try await DeploymentTarget.with(context) { target in
+        return try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { target in
             let connector = try await target.connector()
             let seeds = try await target.nodes().map(\.endpoint)
             return try await withBackupStore(try await target.backupStore(location)) { store in

@@ -33,7 +33,7 @@ public struct BenchmarkCommand: Sendable {
         settings.stallTimeout = min(context.settings.timeout, .seconds(30))
         let objectives = try slo.map(ServiceLevelObjective.parseList)
         if let hdrOut, hdrOut.isEmpty { throw BenchError(.usage, "--hdr-out needs a file path") }
-        return try await DeploymentTarget.with(context) { (target: DeploymentTarget) async throws -> Int32 in
+        return try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { (target: DeploymentTarget) async throws -> Int32 in
             try await run(context, target: target, settings: settings, objectives: objectives)
         }
     }

@@ -16,8 +16,10 @@ struct DeploymentTarget: Sendable {
 
     /// Loads the spec (`--config`, else `./redisctl.yaml` when present, else the seed's defaults),
     /// applies `--name`/`--namespace`, and picks the platform.
-    /// `needsPlatform: false` (render) never reads a kubeconfig or local state.
-    static func resolve(_ context: CommandContext, needsPlatform: Bool = true) throws -> DeploymentTarget {
+    /// `needsPlatform: false` (render) never reads a kubeconfig or local state, nor does a command
+    /// whose `nodes` is `.insteadOfPlatform` when `--nodes` is given.
+    static func resolve(_ context: CommandContext, needsPlatform: Bool = true,
+                        nodes nodesUse: NodesUse = .ignored) throws -> DeploymentTarget {
         let settings = context.settings
         var deployment: RedisDeployment
         if let path = settings.configPath {
@@ -31,6 +33,11 @@ struct DeploymentTarget: Sendable {
         if let problem = SpecValidator.validate(deployment) {
             throw GeneralFailure(.usage, problem.message.replacingOccurrences(of: "metadata.name", with: "--name")
                 .replacingOccurrences(of: "metadata.namespace", with: "--namespace"))
+        }
+        if nodesUse == .insteadOfPlatform, let explicit = settings.nodes {
+            return DeploymentTarget(deployment: deployment,
+                                    platform: ExplicitNodes(clusterName: deployment.metadata.name, endpoints: explicit),
+                                    settings: settings, environment: context.environment)
         }
         let platform: any Platform
         switch needsPlatform ? settings.platform : .local {
@@ -83,10 +90,7 @@ struct DeploymentTarget: Sendable {
     /// The nodes to talk to: `--nodes` when given, else the platform's pods.
     func nodes() async throws -> [PodEndpoint] {
         if let explicit = settings.nodes {
-            return explicit.enumerated().map { index, endpoint in
-                PodEndpoint(name: endpoint.description, ordinal: index, endpoint: endpoint,
-                            host: endpoint.host, ready: true)
-            }
+            return try await ExplicitNodes(clusterName: clusterName, endpoints: explicit).pods()
         }
         let pods = try await platform.pods()
         if pods.isEmpty {
@@ -99,8 +103,9 @@ struct DeploymentTarget: Sendable {
 
 extension DeploymentTarget {
     /// Resolves the command after `resolve` and releases the platform's connections afterwards.
-    static func with<Result>(_ context: CommandContext, _ body: (DeploymentTarget) async throws -> Result) async throws -> Result {
-        let target = try resolve(context)
+    static func with<Result>(_ context: CommandContext, nodes: NodesUse = .ignored,
+                             _ body: (DeploymentTarget) async throws -> Result) async throws -> Result {
+        let target = try resolve(context, nodes: nodes)
         do {
             let result = try await body(target)
             await target.platform.shutdown()

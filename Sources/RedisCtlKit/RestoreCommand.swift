@@ -31,7 +31,7 @@ public struct RestoreCommand: Sendable {
 
     public func run(_ context: CommandContext) async throws -> Int32 {
         let (location, id) = try Self.split(source)
-        return try await DeploymentTarget.with(context) { target in
+        return try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { target in
             let deadline = context.deadline()
             let verified = try await withBackupStore(try await target.backupStore(location)) { store in
                 let listing = try await BackupSetLoader.locate(in: store, id: id, cluster: target.clusterName)

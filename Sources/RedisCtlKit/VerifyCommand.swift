@@ -10,7 +10,7 @@ public struct VerifyCommand: Sendable {
     public init(writeTest: Bool = false) { self.writeTest = writeTest }
 
     public func run(_ context: CommandContext) async throws -> Int32 {
-        try await DeploymentTarget.with(context) { target in
+        try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { target in
             let (target, _) = await target.adoptingLiveShape(progress: context.progress)
             let report = try await report(target: target, nodes: try await target.nodes())
             try context.emit(VerifyResult(report: report))
