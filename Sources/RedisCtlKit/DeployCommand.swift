@@ -32,9 +32,9 @@ public struct DeployCommand: Sendable {
             guard let kubernetes = target.platform as? KubernetesPlatform else {
                 throw GeneralFailure(.usage, "--dry-run server needs the kubernetes platform; use --dry-run client to see the manifests")
             }
-            let applied = try await kubernetes.apply(target.deployment, dryRun: true, progress: progress)
-            try context.emit(DeployResult(cluster: target.clusterName, platform: target.platform.kind, applied: applied,
-                                          dryRun: true))
+            let objects = try await kubernetes.serverDryRun(target.deployment, progress: progress)
+            try context.emit(DeployResult(cluster: target.clusterName, platform: target.platform.kind,
+                                          applied: ApplyResult(objects), dryRun: objects))
             return 0
         }
         // A scaled cluster keeps its size: the running cluster, not the spec, says how big it is.
@@ -82,14 +82,15 @@ struct DeployResult: CommandResult {
     var initStatus: String?
     var restarted: [String] = []
     var verify: HealthReport?
-    var dryRun = false
+    /// `--dry-run server`: each object's outcome, and whether the server could check it.
+    var dryRun: [DryRunObject]?
 
     var changed: Bool {
         applied.changedAnything || !restarted.isEmpty || (initStatus.map { $0 != "already-initialized" } ?? false)
     }
 
     enum CodingKeys: String, CodingKey {
-        case cluster, platform, changed, applied, initStatus = "init", restarted, verify, healthy, dryRun
+        case cluster, platform, changed, applied, initStatus = "init", restarted, verify, healthy, dryRun, objects
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -102,14 +103,21 @@ struct DeployResult: CommandResult {
         try container.encode(restarted, forKey: .restarted)
         try container.encodeIfPresent(verify, forKey: .verify)
         try container.encodeIfPresent(verify?.healthy, forKey: .healthy)
-        if dryRun { try container.encode(true, forKey: .dryRun) }
+        if let dryRun {
+            try container.encode(true, forKey: .dryRun)
+            try container.encode(dryRun, forKey: .objects)
+        }
     }
 
     var text: String {
-        var lines: [String] = dryRun ? ["dry run (server): nothing was stored"] : []
+        var lines: [String] = dryRun == nil ? [] : ["dry run (server): nothing was stored"]
+        let unchecked = dryRun?.filter { !$0.checked } ?? []
+        let uncheckedNames = Set(unchecked.map(\.object))
+        let created = applied.created.filter { !uncheckedNames.contains($0) }
         if applied.changedAnything {
-            if !applied.created.isEmpty { lines.append("created: \(applied.created.joined(separator: ", "))") }
+            if !created.isEmpty { lines.append("created: \(created.joined(separator: ", "))") }
             if !applied.updated.isEmpty { lines.append("updated: \(applied.updated.joined(separator: ", "))") }
+            lines += unchecked.map { "\($0.object): \($0.note ?? "not checked by the server")" }
         } else {
             lines.append("no changes to \(applied.unchanged.count) pods")
         }

@@ -64,7 +64,7 @@ struct FakeAPIServerProtocolTests {
             #expect(missing.json == [
                 "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
                 "message": #"configmaps "nope" not found"#, "reason": "NotFound",
-                "details": ["name": "nope", "group": "", "kind": "configmaps"], "code": 404,
+                "details": ["name": "nope", "kind": "configmaps"], "code": 404,
             ])
             _ = try await rawRequest(server, "POST", "/api/v1/namespaces", contentType: "application/json", body: namespaceJSON)
             let again = try await rawRequest(server, "POST", "/api/v1/namespaces", contentType: "application/json", body: namespaceJSON)
@@ -77,9 +77,41 @@ struct FakeAPIServerProtocolTests {
     @Test("writing into a namespace that does not exist is 404, as on a real cluster")
     func namespaceMustExist() async throws {
         try await FakeKubernetesAPIServer.withServer { server in
-            let answer = try await rawRequest(server, "POST", "/api/v1/namespaces/ghost/configmaps", contentType: "application/json", body: configMapJSON)
-            #expect(answer.status == 404)
-            #expect(answer.json["message"].string == #"namespaces "ghost" not found"#)
+            let missingNamespace: JSONValue = [
+                "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
+                "message": #"namespaces "ghost" not found"#, "reason": "NotFound",
+                "details": ["name": "ghost", "kind": "namespaces"], "code": 404,
+            ]
+            // Create and server-side apply, dry run or not: NamespaceLifecycle admission refuses them all.
+            for query in ["", "?dryRun=All"] {
+                let created = try await rawRequest(server, "POST", "/api/v1/namespaces/ghost/configmaps\(query)",
+                                                   contentType: "application/json", body: configMapJSON)
+                #expect(created.status == 404 && created.json == missingNamespace, "POST\(query): \(created.json)")
+                let separator = query.isEmpty ? "?" : "&"
+                let applied = try await rawRequest(server, "PATCH", "/api/v1/namespaces/ghost/configmaps/cm\(query)\(separator)fieldManager=t",
+                                                   contentType: "application/apply-patch+yaml", body: configMapJSON)
+                #expect(applied.status == 404 && applied.json == missingNamespace, "PATCH\(query): \(applied.json)")
+            }
+            #expect(server.objects("configmaps", namespace: "ghost").isEmpty)
+        }
+    }
+
+    @Test("a dry-run write of a Namespace answers as if created and stores nothing")
+    func dryRunNamespaceStoresNothing() async throws {
+        try await FakeKubernetesAPIServer.withServer { server in
+            let before = server.currentResourceVersion
+            let created = try await rawRequest(server, "POST", "/api/v1/namespaces?dryRun=All",
+                                               contentType: "application/json", body: namespaceJSON)
+            #expect(created.status == 201 && created.json["metadata"]["name"].string == "ns")
+            let applied = try await rawRequest(server, "PATCH", "/api/v1/namespaces/ns?dryRun=All&fieldManager=t",
+                                               contentType: "application/apply-patch+yaml", body: namespaceJSON)
+            #expect(applied.status == 201 && applied.json["metadata"]["name"].string == "ns")
+            #expect(server.object("namespaces", namespace: "", name: "ns") == nil)
+            #expect(server.currentResourceVersion == before)
+            // So the namespace is still missing for what would go into it.
+            let inside = try await rawRequest(server, "POST", "/api/v1/namespaces/ns/configmaps?dryRun=All",
+                                              contentType: "application/json", body: configMapJSON)
+            #expect(inside.status == 404 && inside.json["message"].string == #"namespaces "ns" not found"#)
         }
     }
 

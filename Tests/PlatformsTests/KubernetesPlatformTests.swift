@@ -68,12 +68,36 @@ import TestSupport
 
     @Test func serverDryRunStoresNothing() async throws {
         try await Self.withPlatform { server, platform in
-            // The namespace must exist for a dry run of namespaced objects, as on a real server.
             _ = server.seed("namespaces", object: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "redis-system"]])
-            let result = try await platform.apply(.defaults, dryRun: true, progress: SilentProgress())
-            #expect(result.created.contains("StatefulSet redis-system/redis-cluster"))
+            let before = server.currentResourceVersion
+            let objects = try await platform.serverDryRun(.defaults, progress: SilentProgress())
+            #expect(objects.allSatisfy { $0.checked }, "\(objects.filter { !$0.checked })")
+            #expect(objects.contains(DryRunObject(object: "StatefulSet redis-system/redis-cluster", result: .created, checked: true)))
+            #expect(objects.contains(DryRunObject(object: "Namespace redis-system", result: .unchanged, checked: true)))
             #expect(server.objects("statefulsets", namespace: "redis-system").isEmpty)
             #expect(server.objects("secrets", namespace: "redis-system").isEmpty)
+            #expect(server.currentResourceVersion == before)
+        }
+    }
+
+    /// Regression test for a server dry run into a new namespace failing with `namespaces "X" not
+    /// found`: the Namespace is checked by the server, what goes into it is reported unchecked.
+    @Test func serverDryRunIntoANewNamespaceChecksTheNamespaceOnly() async throws {
+        try await Self.withPlatform { server, platform in
+            let before = server.currentResourceVersion
+            let objects = try await platform.serverDryRun(.defaults, progress: SilentProgress())
+            #expect(objects.first == DryRunObject(object: "Namespace redis-system", result: .created, checked: true))
+            let inside = objects.dropFirst()
+            #expect(inside.count > 10)
+            #expect(inside.allSatisfy {
+                !$0.checked && $0.result == .created
+                    && $0.note == "would be created; the server cannot check it until namespace redis-system exists"
+            }, "\(inside)")
+            #expect(inside.contains { $0.object == "ResourceQuota redis-system/redis-quota" })
+            let writes = server.requestLog.filter { $0.hasPrefix("PATCH") || $0.hasPrefix("POST") }
+            #expect(writes == ["PATCH /api/v1/namespaces/redis-system"], "only the Namespace is sent: \(writes)")
+            #expect(server.object("namespaces", name: "redis-system") == nil)
+            #expect(server.currentResourceVersion == before)
         }
     }
 

@@ -69,6 +69,43 @@ import TestSupport
         #expect(server.objects("statefulsets", namespace: "redis-system").isEmpty)
     }
 
+    /// Regression test for `deploy --dry-run server` into a new namespace failing with
+    /// `namespaces "X" not found`: exit 0, the Namespace checked by the server, every object
+    /// inside it reported as not checkable yet, in JSON and in text; nothing stored.
+    @Test func serverDryRunIntoANewNamespaceReportsWhatTheServerCannotCheck() async throws {
+        let server = try await FakeKubernetesAPIServer.start()
+        let environment = try LocalTestEnvironment(spec: "")
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        let config = try Self.kubeconfig(environment, server: server.baseURL.absoluteString)
+        var settings = Self.settings(environment, kubeconfig: config)
+        settings.namespace = "fresh"
+        let before = server.currentResourceVersion
+        let json = await environment.run(settings) { try await DeployCommand(dryRun: .server).run($0) }
+        settings.output = .text
+        let text = await environment.run(settings) { try await DeployCommand(dryRun: .server).run($0) }
+        let stored = server.currentResourceVersion
+        try await server.stop()
+
+        #expect(json.status == 0, "\(json.stderr)")
+        let result = try json.json()
+        #expect(result["dryRun"] as? Bool == true)
+        let objects = result["objects"] as? [[String: Any]] ?? []
+        let namespace = try #require(objects.first)
+        #expect(namespace["object"] as? String == "Namespace fresh" && namespace["checked"] as? Bool == true
+            && namespace["result"] as? String == "created", "\(namespace)")
+        let note = "would be created; the server cannot check it until namespace fresh exists"
+        let quota = try #require(objects.first { $0["object"] as? String == "ResourceQuota fresh/\(environment.name)-quota" })
+        #expect(quota["checked"] as? Bool == false && quota["note"] as? String == note && quota["result"] as? String == "created")
+        #expect(objects.dropFirst().allSatisfy { $0["checked"] as? Bool == false }, "\(objects)")
+        let created = (result["applied"] as? [String: Any])?["created"] as? [String] ?? []
+        #expect(created.contains("StatefulSet fresh/\(environment.name)"))
+
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("created: Namespace fresh\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("StatefulSet fresh/\(environment.name): \(note)"), "\(text.stdout)")
+        #expect(stored == before, "a dry run stored something")
+    }
+
     /// Pods whose redis-server cannot start: deploy gives up at --timeout with exit 1, naming the
     /// pods and what the kubelet last said about them.
     @Test func podsThatNeverStartFailDeployWithTheirEvents() async throws {

@@ -58,56 +58,61 @@ public struct KubernetesPlatform: Platform {
 
     public func apply(_ deployment: RedisDeployment, deadline: Deadline,
                       progress: any ProgressReporter) async throws -> ApplyResult {
-        try await apply(deployment, dryRun: false, progress: progress)
-    }
-
-    /// Applies every object in dependency order (the manifest set's file order). `dryRun` sends
-    /// everything with `dryRun=All`: the server validates and answers, nothing is stored.
-    public func apply(_ deployment: RedisDeployment, dryRun: Bool, progress: any ProgressReporter) async throws -> ApplyResult {
-        let groups = try ManifestSet.build(from: deployment, options: RenderOptions())
-        let available = try await client.discoverGroupVersions()
-        var skippedGroups = Set<String>()
         var result = ApplyResult()
-        for object in groups.allObjects {
-            let resource = type(of: object).resource
-            guard available.contains(resource.apiVersion) else {
-                if skippedGroups.insert(resource.apiVersion).inserted {
-                    progress.warning("the cluster does not serve \(resource.apiVersion) (is the Prometheus Operator installed?); "
-                                     + "skipping its objects, the rest is applied")
-                }
-                continue
-            }
-            let path = object.objectPath
-            if object.metadata.annotations?["redisctl.io/create-only"] == "true" {
-                try await createIfAbsent(object, path: path, dryRun: dryRun, progress: progress, into: &result)
-                continue
-            }
-            let before = try await client.get(path)
-            let body = try YAMLRenderer.render(object)
-            let after = try await client.apply(path, body: body, fieldManager: Self.fieldManager, dryRun: dryRun)
-            let name = object.displayName
-            switch before {
-            case nil:
-                result.created.append(name)
-                progress.detail("created \(name)")
-            case let previous? where previous["metadata"]["resourceVersion"] != after["metadata"]["resourceVersion"]:
-                result.updated.append(name)
-                progress.step("updated \(name)")
-            default:
-                result.unchanged.append(name)
+        for object in try await servedObjects(of: deployment, progress: progress) {
+            switch try await apply(object, dryRun: false, progress: progress) {
+            case .created: result.created.append(object.displayName)
+            case .updated: result.updated.append(object.displayName)
+            case .unchanged: result.unchanged.append(object.displayName)
             }
         }
         return result
     }
 
+    /// The deployment's objects in dependency order (the manifest set's file order: the Namespace
+    /// first), without those of API groups the cluster does not serve (a warning names them).
+    func servedObjects(of deployment: RedisDeployment, progress: any ProgressReporter) async throws -> [any KubernetesObject] {
+        let groups = try ManifestSet.build(from: deployment, options: RenderOptions())
+        let available = try await client.discoverGroupVersions()
+        var skippedGroups = Set<String>()
+        return groups.allObjects.filter { object in
+            let apiVersion = type(of: object).resource.apiVersion
+            if available.contains(apiVersion) { return true }
+            if skippedGroups.insert(apiVersion).inserted {
+                progress.warning("the cluster does not serve \(apiVersion) (is the Prometheus Operator installed?); "
+                                 + "skipping its objects, the rest is applied")
+            }
+            return false
+        }
+    }
+
+    /// Applies one object with server-side apply (`dryRun=All`: the server checks it and stores nothing).
+    func apply(_ object: any KubernetesObject, dryRun: Bool,
+               progress: any ProgressReporter) async throws -> DryRunObject.Outcome {
+        let path = object.objectPath
+        if object.metadata.annotations?["redisctl.io/create-only"] == "true" {
+            return try await createIfAbsent(object, path: path, dryRun: dryRun, progress: progress)
+        }
+        let before = try await client.get(path)
+        let body = try YAMLRenderer.render(object)
+        let after = try await client.apply(path, body: body, fieldManager: Self.fieldManager, dryRun: dryRun)
+        switch before {
+        case nil:
+            progress.detail("created \(object.displayName)")
+            return .created
+        case let previous? where previous["metadata"]["resourceVersion"] != after["metadata"]["resourceVersion"]:
+            progress.step("updated \(object.displayName)")
+            return .updated
+        default:
+            return .unchanged
+        }
+    }
+
     /// Secrets are created once and never overwritten: the auth Secret gets a generated password,
     /// the others are left for the operator (or their controller) to fill.
     private func createIfAbsent(_ object: any KubernetesObject, path: String, dryRun: Bool,
-                                progress: any ProgressReporter, into result: inout ApplyResult) async throws {
-        if try await client.get(path) != nil {
-            result.unchanged.append(object.displayName)
-            return
-        }
+                                progress: any ProgressReporter) async throws -> DryRunObject.Outcome {
+        if try await client.get(path) != nil { return .unchanged }
         var toCreate = object
         if var secret = object as? CoreV1.Secret, secret.metadata.name == deployment.spec.auth.secretName {
             let password = PasswordGenerator.generate(length: 32)
@@ -121,10 +126,10 @@ public struct KubernetesPlatform: Platform {
         do {
             try await client.create(type(of: object).resource.collectionPath(namespace: object.metadata.namespace),
                                     body: body, dryRun: dryRun)
-            result.created.append(object.displayName)
+            return .created
         } catch let error as KubernetesAPIError where error.isAlreadyExists {
             // Created by someone else between our read and our create: theirs stays.
-            result.unchanged.append(object.displayName)
+            return .unchanged
         }
     }
 

@@ -14,10 +14,19 @@ struct FakeAPIFailure: Error, Sendable {
         return status
     }
 
+    /// `details` as the real server fills them (`StatusDetails`: an empty group is left out).
+    static func details(name: String, group: String, kind: String) -> JSONValue {
+        var details: JSONValue = ["name": .string(name), "kind": .string(kind)]
+        if !group.isEmpty { details["group"] = .string(group) }
+        return details
+    }
+
+    /// Also what a write into a namespace that does not exist gets (`namespaces "X" not found`),
+    /// from the real server's NamespaceLifecycle admission, dry run or not.
     static func notFound(_ type: FakeResourceType, _ name: String) -> FakeAPIFailure {
         FakeAPIFailure(
             code: 404, reason: "NotFound", message: "\(type.qualifiedName) \"\(name)\" not found",
-            details: ["name": .string(name), "group": .string(type.group), "kind": .string(type.plural)]
+            details: details(name: name, group: type.group, kind: type.plural)
         )
     }
 
@@ -26,7 +35,7 @@ struct FakeAPIFailure: Error, Sendable {
     static func alreadyExists(_ type: FakeResourceType, _ name: String) -> FakeAPIFailure {
         FakeAPIFailure(
             code: 409, reason: "AlreadyExists", message: "\(type.qualifiedName) \"\(name)\" already exists",
-            details: ["name": .string(name), "group": .string(type.group), "kind": .string(type.plural)]
+            details: details(name: name, group: type.group, kind: type.plural)
         )
     }
 

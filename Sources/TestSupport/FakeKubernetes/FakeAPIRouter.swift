@@ -195,7 +195,7 @@ struct FakeAPIRouter: Sendable {
             code: 403, reason: "Forbidden",
             message: "\(subject) is forbidden: User \"\(options.userName)\" cannot \(verb) resource \"\(target.resource.plural)\" "
                 + "in API group \"\(target.resource.group)\" \(scope)",
-            details: ["name": .string(target.name ?? ""), "group": .string(target.resource.group), "kind": .string(target.resource.plural)]
+            details: FakeAPIFailure.details(name: target.name ?? "", group: target.resource.group, kind: target.resource.plural)
         )
     }
 
