@@ -157,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RedisctlTests",
-            dependencies: ["redisctl", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["redisctl", "RedisCtlCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

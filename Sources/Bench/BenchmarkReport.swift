@@ -77,11 +77,14 @@ public struct BenchmarkReport: Sendable {
     public let startTime: Date
     /// Connections lost and other trouble during the run, one line each.
     public let problems: [String]
+    /// Tests that did not run to their end (a connection lost, fewer replies than requests).
+    public let incompleteTests: [String]
 
     public init(settings: BenchmarkSettings, target: BenchmarkTargetInfo, tests: [TestResult], startTime: Date = Date(),
-                problems: [String] = []) {
+                problems: [String] = [], incompleteTests: [String] = []) {
         self.startTime = startTime
         self.problems = problems
+        self.incompleteTests = incompleteTests
         self.settings = settings
         self.target = target
         self.tests = tests

@@ -59,19 +59,27 @@ public struct BenchmarkRunner: Sendable {
             try await connectClients(topology: topology, loops: loops, placement: placement)
             var results: [TestResult] = []
             var problems: [String] = []
+            var incomplete: [String] = []
             for test in settings.tests {
                 let result = try await runTest(test, loops: loops, onProgress: onProgress, runStart: runStart)
                 results.append(result)
+                let known = problems.count
                 for loop in loops {
                     for line in try await loop.eventLoop.submit({ loop.value.problems }).get() where !problems.contains(line) {
                         problems.append(line)
                     }
                 }
+                // A connection lost during the test, or fewer replies than requests asked for: the
+                // numbers describe part of the run only (once a connection is gone, later tests get none).
+                if problems.count > known || !problems.isEmpty && result.requests == 0 || Self.fellShort(result, settings.length) {
+                    incomplete.append(result.name)
+                }
             }
             await closeAll(loops)
             let target = BenchmarkTargetInfo(mode: topology.isCluster ? "cluster" : "standalone",
                                              masters: topology.masters.map(\.description))
-            return BenchmarkReport(settings: settings, target: target, tests: results, startTime: startTime, problems: problems)
+            return BenchmarkReport(settings: settings, target: target, tests: results, startTime: startTime, problems: problems,
+                                   incompleteTests: incomplete)
         } catch {
             await closeAll(loops)
             throw error
@@ -246,6 +254,12 @@ public struct BenchmarkRunner: Sendable {
             let p99 = merged.histogram.totalCount > 0 ? Double(merged.histogram.valueAtPercentile(99)) / 1000 : 0
             callback(BenchmarkProgress(test: test, requests: merged.requests, opsPerSecond: rate, p99Milliseconds: p99))
         }
+    }
+
+    /// A test of `-n` requests that got fewer replies (errors included).
+    static func fellShort(_ result: TestResult, _ length: TestLength) -> Bool {
+        if case .requests(let count) = length { return result.requests < UInt64(count) }
+        return false
     }
 
     private func closeAll(_ loops: [NIOLoopBound<BenchLoop>]) async {

@@ -100,7 +100,7 @@ public struct BenchmarkRequest: Sendable {
             length = .requests(count)
         case (nil, .some(let text)):
             guard let parsed = parseDuration(text), parsed > .zero else {
-                throw usage("--duration '\(text)' is not a positive duration such as 30s or 5m")
+                throw usage("--duration '\(text)' is not a positive duration such as 30s or 5m, at most 30 days")
             }
             length = .duration(parsed)
         case (nil, nil):
@@ -145,7 +145,7 @@ public struct BenchmarkRequest: Sendable {
         var warmupDuration = Duration.zero
         if let warmup {
             guard let parsed = parseDuration(warmup) else {
-                throw usage("--warmup '\(warmup)' is not a duration such as 2s or 500ms")
+                throw usage("--warmup '\(warmup)' is not a duration such as 2s or 500ms, at most 30 days")
             }
             warmupDuration = parsed
         }

@@ -45,6 +45,8 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     private let endpoint: RedisEndpoint
     private let commandTimeout: TimeAmount
+    /// The operation's overall bound: no reply is waited for past it.
+    private let deadline: NIODeadline?
     private var pending = CircularBuffer<PendingReply>(initialCapacity: 16)
     private var context: ChannelHandlerContext?
     /// Set once the connection is unusable; every later request fails with it.
@@ -52,9 +54,17 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     private var flushScheduled = false
     private var timeoutTask: Scheduled<Void>?
 
-    init(endpoint: RedisEndpoint, commandTimeout: Duration) {
+    init(endpoint: RedisEndpoint, commandTimeout: Duration, deadline: NIODeadline? = nil) {
         self.endpoint = endpoint
         self.commandTimeout = TimeAmount(commandTimeout)
+        self.deadline = deadline
+    }
+
+    /// When the reply to a command sent now is due: the whole reply, however its bytes trickle in.
+    private func replyDeadline(_ context: ChannelHandlerContext) -> NIODeadline {
+        let due = context.eventLoop.now + commandTimeout
+        guard let deadline else { return due }
+        return min(due, deadline)
     }
 
     // MARK: Requests (called on the event loop)
@@ -80,7 +90,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         }
         var buffer = context.channel.allocator.buffer(capacity: RESPEncoder.estimatedSize(of: command))
         RESPEncoder.write(command, into: &buffer)
-        pending.append(PendingReply(waiter: .single(promise, commandName: command.name), deadline: context.eventLoop.now + commandTimeout))
+        pending.append(PendingReply(waiter: .single(promise, commandName: command.name), deadline: replyDeadline(context)))
         context.write(wrapOutboundOut(buffer), promise: writePromise)
         if flush { scheduleFlush(context) }
         armTimeout(context)
@@ -117,7 +127,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             return
         }
         let batch = BatchReplies(expected: replies, commandName: commandName, promise: promise)
-        pending.append(PendingReply(waiter: .batch(batch), deadline: context.eventLoop.now + commandTimeout))
+        pending.append(PendingReply(waiter: .batch(batch), deadline: replyDeadline(context)))
         context.write(wrapOutboundOut(buffer), promise: writePromise)
         if flush { context.flush() }
         armTimeout(context)

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import RedisCtlCore
 
 /// One connection to one Redis node, with pipelining. Safe to share between tasks: sends are
 /// queued in order on the channel and each reply goes to the send that asked for it.
@@ -33,13 +34,20 @@ public final class RedisConnection: Sendable {
         }
         let limits = options.parserLimits
         let commandTimeout = options.commandTimeout
+        // The overall deadline, if any, caps the connect and every reply.
+        let remaining = options.deadline?.remaining
+        if let remaining, remaining <= .zero {
+            throw RedisError(.connectFailed("the command's --timeout passed before connecting"), endpoint: endpoint)
+        }
+        let connectTimeout = remaining.map { min(options.connectTimeout, $0) } ?? options.connectTimeout
+        let replyDeadline = remaining.map { NIODeadline.now() + TimeAmount($0) }
         let channel: any Channel
         do {
-            channel = try await dialer.dial(endpoint, connectTimeout: options.connectTimeout, eventLoopGroup: eventLoopGroup) { channel in
+            channel = try await dialer.dial(endpoint, connectTimeout: connectTimeout, eventLoopGroup: eventLoopGroup) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
                         ByteToMessageHandler(RESPReplyDecoder(limits: limits)),
-                        RedisCommandHandler(endpoint: endpoint, commandTimeout: commandTimeout)
+                        RedisCommandHandler(endpoint: endpoint, commandTimeout: commandTimeout, deadline: replyDeadline)
                     )
                 }
             }

@@ -16,7 +16,7 @@ public struct RedisError: RedisCtlFailure, Equatable {
         /// Any other error reply, with its full text.
         case server(String)
         case connectFailed(String)
-        /// No reply within the command timeout; names the command, never its arguments.
+        /// No whole reply within the command timeout or by the overall deadline; names the command, never its arguments.
         case timeout(command: String)
         case connectionClosed
         case protocolViolation(String)
@@ -66,6 +66,10 @@ public struct RedisError: RedisCtlFailure, Equatable {
         return RedisEndpoint(parsing: String(word))
     }
 
+    /// The node refused the credentials (NOAUTH, WRONGPASS): whatever step met it, the command
+    /// cannot run (exit 2), so a caller that wraps this error keeps that category.
+    public var refusesAuthentication: Bool { kind == .wrongPass || kind == .noAuth }
+
     /// This error, said to have happened on `endpoint` (keeps an endpoint already set).
     func at(_ endpoint: RedisEndpoint) -> RedisError {
         var copy = self
@@ -106,7 +110,7 @@ public struct RedisError: RedisCtlFailure, Equatable {
         case .connectFailed(let reason):
             text = "cannot connect (\(Self.oneLine(reason))); check that the node runs and is reachable"
         case .timeout(let command):
-            text = "no reply to \(command) within the command timeout; the node may be overloaded or blocked"
+            text = "no reply to \(command) in time (the command timeout, at most --timeout); the node may be stopped, overloaded or blocked"
         case .connectionClosed:
             text = "connection closed before the reply arrived"
         case .protocolViolation(let detail):

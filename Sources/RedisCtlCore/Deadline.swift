@@ -69,16 +69,24 @@ public func poll<Value: Sendable>(
     }
 }
 
-/// Parses the contract's durations: `30s`, `5m`, `1h`, `1500ms`, or a bare number of seconds.
+/// The longest duration `parseDuration` accepts: a wait longer than this is a typo, and larger
+/// values would not fit the clocks' integer nanoseconds.
+public let maximumDuration: Duration = .seconds(30 * 86_400)
+
+/// Parses the contract's durations: `30s`, `5m`, `1h`, `1500ms`, or a bare number of seconds,
+/// from 0 to `maximumDuration` (30 days). Nil for anything else: negative, NaN, infinite, too large.
 public func parseDuration(_ text: String) -> Duration? {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
+    // "ms" also ends in "s"; the order tries "ms" first.
     let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-    for (suffix, seconds) in units where trimmed.hasSuffix(suffix) {
-        let number = trimmed.dropLast(suffix.count)
-        // "ms" also ends in "s"; the order above tries "ms" first.
-        guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-        return .milliseconds(Int64((value * seconds * 1000).rounded()))
-    }
-    guard let value = Double(trimmed), value >= 0, value.isFinite else { return nil }
-    return .milliseconds(Int64((value * 1000).rounded()))
+    let (number, secondsPerUnit) = units.first { trimmed.hasSuffix($0.0) }
+        .map { (trimmed.dropLast($0.0.count), $0.1) } ?? (Substring(trimmed), 1)
+    guard let value = Double(number), value.isFinite, value >= 0 else { return nil }
+    let milliseconds = (value * secondsPerUnit * 1000).rounded()
+    // Compared as a Double before any integer conversion, so no value can trap.
+    guard milliseconds <= Double(maximumDuration.components.seconds) * 1000 else { return nil }
+    return .milliseconds(Int64(milliseconds))
 }
+
+/// What `parseDuration` accepts, for error messages.
+public let durationSyntax = "a duration such as 30s, 5m or 1h, at most 30 days"

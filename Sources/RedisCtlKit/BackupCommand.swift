@@ -17,13 +17,15 @@ public struct BackupCommand: Sendable {
     public func run(_ context: CommandContext) async throws -> Int32 {
         if let keep, keep < 1 { throw GeneralFailure(.usage, "--keep must be at least 1") }
         let location = try StoreLocation(parsing: destination)
+        let deadline = context.deadline()
         return try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { target in
             let connector = try await target.connector()
             let seeds = try await target.nodes().map(\.endpoint)
-            return try await withBackupStore(try await target.backupStore(location)) { store in
+            let store = try await target.backupStore(location, deadline: deadline, progress: context.progress)
+            return try await withBackupStore(store) { store in
                 let runner = BackupRunner(connector: connector, store: store, cluster: target.clusterName,
                                           progress: context.progress)
-                let outcome = try await runner.run(seeds: seeds, keep: keep, deadline: context.deadline())
+                let outcome = try await runner.run(seeds: seeds, keep: keep, deadline: deadline)
                 try context.emit(BackupResult(outcome))
                 return 0
             }

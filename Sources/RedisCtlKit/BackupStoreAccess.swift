@@ -8,8 +8,9 @@ import Spec
 
 extension DeploymentTarget {
     /// The store behind `--to`/`--from`: a directory, or S3 with credentials from the environment,
-    /// else (on Kubernetes) from the spec's backup Secret.
-    func backupStore(_ location: StoreLocation) async throws -> any BackupStore {
+    /// else (on Kubernetes) from the spec's backup Secret. `deadline` bounds every S3 request, and
+    /// one that keeps the command waiting is reported to `progress`.
+    func backupStore(_ location: StoreLocation, deadline: Deadline, progress: any ProgressReporter) async throws -> any BackupStore {
         switch location {
         case .directory(let path):
             return DirectoryStore(root: path)
@@ -23,7 +24,7 @@ extension DeploymentTarget {
             }
             let configuration = try S3Configuration.resolve(bucket: bucket, prefix: prefix, spec: spec,
                                                             environment: environment, secret: secret)
-            return S3Store(configuration: configuration)
+            return S3Store(configuration: configuration, deadline: deadline, progress: progress)
         }
     }
 

@@ -61,9 +61,13 @@ public struct BenchmarkCommand: Sendable {
         case .json: console.writeOut(try report.json(sloObjectives: objectives))
         }
         if let hdrOut { try writeHdrLog(report, to: hdrOut, workingDirectory: context.workingDirectory) }
-        guard let objectives else { return 0 }
-        let misses = report.sloMisses(objectives)
+        let misses = objectives.map(report.sloMisses) ?? []
         for miss in misses { console.writeErr(miss + "\n") }
+        if !report.incompleteTests.isEmpty {
+            // A partial run is no measurement: say which tests and which node, and fail.
+            throw BenchError(.operationFailed, "the benchmark did not complete \(report.incompleteTests.joined(separator: ", ")): "
+                + (report.problems.first ?? "fewer replies than requests") + "; check the node, then run it again")
+        }
         return misses.isEmpty ? 0 : 1
     }
 

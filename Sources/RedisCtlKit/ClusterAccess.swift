@@ -1,11 +1,13 @@
 import ClusterOps
 import Platforms
 import RESP
+import RedisCtlCore
 
 extension DeploymentTarget {
-    /// Connections to the nodes, with this deployment's credentials and the platform's dialer.
-    func connector() async throws -> NodeConnector {
-        NodeConnector(options: try await connectionOptions(), dialer: platform.dialer)
+    /// Connections to the nodes, with this deployment's credentials and the platform's dialer;
+    /// `deadline` bounds all they do (see `connectionOptions`).
+    func connector(deadline: Deadline? = nil) async throws -> NodeConnector {
+        NodeConnector(options: try await connectionOptions(deadline: deadline), dialer: platform.dialer)
     }
 }
 

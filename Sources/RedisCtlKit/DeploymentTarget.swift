@@ -42,8 +42,7 @@ struct DeploymentTarget: Sendable {
         let platform: any Platform
         switch needsPlatform ? settings.platform : .local {
         case .local:
-            let root = settings.stateDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }
-                ?? LocalPlatform.defaultStateRoot(environment: context.environment)
+            let root = try settings.stateDirectoryURL() ?? LocalPlatform.defaultStateRoot(environment: context.environment)
             platform = LocalPlatform(clusterName: deployment.metadata.name, stateRoot: root,
                                      firstSubnet: firstLocalSubnet(context.environment))
         case .kubernetes:
@@ -82,9 +81,9 @@ struct DeploymentTarget: Sendable {
     }
 
     /// How to connect to a node (user, password, timeouts, dialer).
-    func connectionOptions() async throws -> RedisConnectionOptions {
+    func connectionOptions(deadline: Deadline? = nil) async throws -> RedisConnectionOptions {
         RedisConnectionOptions(user: settings.user, password: try await password(),
-                               connectTimeout: .seconds(5), commandTimeout: .seconds(30))
+                               connectTimeout: .seconds(5), commandTimeout: .seconds(30), deadline: deadline)
     }
 
     /// The nodes to talk to: `--nodes` when given, else the platform's pods.

@@ -15,7 +15,10 @@ public struct InitClusterCommand: Sendable {
     }
 
     public func run(_ context: CommandContext) async throws -> Int32 {
-        try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { target in
+        if let problem = ShapeFlags.problem(masters: masters, replicasPerMaster: replicasPerMaster) {
+            throw GeneralFailure(.usage, problem)
+        }
+        return try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { target in
             let outcome = try await run(target: target, context: context, deadline: context.deadline())
             try context.emit(InitClusterResult(cluster: target.clusterName, outcome: outcome))
             return 0

@@ -33,7 +33,8 @@ public struct RestoreCommand: Sendable {
         let (location, id) = try Self.split(source)
         return try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { target in
             let deadline = context.deadline()
-            let verified = try await withBackupStore(try await target.backupStore(location)) { store in
+            let store = try await target.backupStore(location, deadline: deadline, progress: context.progress)
+            let verified = try await withBackupStore(store) { store in
                 let listing = try await BackupSetLoader.locate(in: store, id: id, cluster: target.clusterName)
                 context.progress.step("restoring backup set \(store.location)/\(listing.directory)")
                 return try await BackupSetLoader.fetchAndVerify(listing, from: store, temporaryRoot: NSTemporaryDirectory(),

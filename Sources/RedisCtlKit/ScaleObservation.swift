@@ -21,6 +21,9 @@ struct ScaleObservation {
             do {
                 observed.append(Pod(pod: pod, topology: try await membership.topology(
                     MemberAddress(name: pod.name, endpoint: pod.endpoint))))
+            } catch let failure as any RedisCtlFailure where failure.category == .cannotRun {
+                // Refused authentication (the only reading failure that cannot run): exit 2.
+                throw GeneralFailure(.cannotRun, "\(pod.name) (\(pod.endpoint)): \(failure.message); check the password")
             } catch {
                 throw GeneralFailure(.operationFailed,
                     "\(pod.name) (\(pod.endpoint)) does not answer (\(membership.reason(error))); scale needs every pod up: check it, then run scale again")

@@ -66,6 +66,19 @@ public struct GlobalSettings: Sendable {
     }
 }
 
+extension GlobalSettings {
+    /// `--state-dir` as a directory: a path that names a file is a one-line error (exit 2) before the
+    /// local platform reads or creates anything under it. A path that does not exist yet is fine.
+    func stateDirectoryURL() throws -> URL? {
+        guard let path = stateDirectory else { return nil }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw GeneralFailure(.cannotRun, "--state-dir \(path) is a file, not a directory; give a directory")
+        }
+        return URL(fileURLWithPath: path, isDirectory: true)
+    }
+}
+
 /// Where a command writes: results on stdout, progress and errors on stderr.
 public struct Console: Sendable {
     public let writeOut: @Sendable (String) -> Void

@@ -10,17 +10,20 @@ public struct VerifyCommand: Sendable {
     public init(writeTest: Bool = false) { self.writeTest = writeTest }
 
     public func run(_ context: CommandContext) async throws -> Int32 {
-        try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { target in
+        // --timeout bounds the whole check: a node that never answers is reported, not waited for.
+        let deadline = context.deadline()
+        return try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { target in
             let (target, _) = await target.adoptingLiveShape(progress: context.progress)
-            let report = try await report(target: target, nodes: try await target.nodes())
+            let report = try await report(target: target, nodes: try await target.nodes(), deadline: deadline)
             try context.emit(VerifyResult(report: report))
             return report.healthy ? 0 : 1
         }
     }
 
-    func report(target: DeploymentTarget, nodes: [PodEndpoint]) async throws -> HealthReport {
+    /// `deadline` bounds every connection of the check (nil: each wait by the command timeout alone).
+    func report(target: DeploymentTarget, nodes: [PodEndpoint], deadline: Deadline? = nil) async throws -> HealthReport {
         let spec = target.deployment.spec
-        let probe = HealthProbe(connector: try await target.connector())
+        let probe = HealthProbe(connector: try await target.connector(deadline: deadline))
         let observations = await probe.observe(nodes.map {
             ProbeTarget(name: $0.name, endpoint: $0.endpoint, failureDomain: $0.failureDomain)
         })

@@ -75,7 +75,7 @@ struct CommonOptions: ParsableArguments {
 
     func validate() throws {
         if parseDuration(timeout) == nil {
-            throw ValidationError("--timeout '\(timeout)' is not a duration such as 30s, 5m or 1h")
+            throw ValidationError("--timeout '\(timeout)' is not \(durationSyntax)")
         }
         if verbose && quiet { throw ValidationError("--verbose and --quiet exclude each other") }
         _ = try parsedNodes()

@@ -18,6 +18,12 @@ extension Redisctl {
         @Flag(name: .long, help: "Print the plan without changing anything.")
         var dryRun = false
 
+        func validate() throws {
+            if let problem = ShapeFlags.problem(masters: masters, replicasPerMaster: replicasPerMaster) {
+                throw ValidationError(problem)
+            }
+        }
+
         func run() async throws {
             try await runCommand(global) { context in
                 try await InitClusterCommand(masters: masters, replicasPerMaster: replicasPerMaster, dryRun: dryRun)

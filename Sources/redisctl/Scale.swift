@@ -21,6 +21,12 @@ extension Redisctl {
         @Flag(name: .long, help: "Shrinking: also delete the removed pods' data (PersistentVolumeClaims, local data).")
         var deleteData = false
 
+        func validate() throws {
+            if let problem = ShapeFlags.problem(masters: masters, replicasPerMaster: replicasPerMaster) {
+                throw ValidationError(problem)
+            }
+        }
+
         func run() async throws {
             try await runCommand(global) { context in
                 try await ScaleCommand(masters: masters, replicasPerMaster: replicasPerMaster, dryRun: dryRun,

@@ -1,6 +1,8 @@
 import Backup
 import ClusterOps
 import Foundation
+import RESP
+import RedisCtlCore
 import Testing
 
 @Suite struct BackupSetTests {
@@ -68,6 +70,81 @@ import Testing
         var escaping = original
         escaping.shards[0].file = "../etc/passwd"
         #expect(escaping.problem != nil)
+    }
+
+    /// Regression test: a manifest whose shards miss slots (one entry deleted) or overlap restored
+    /// part of the data silently; both are a corrupt set (exit 2).
+    @Test func shardsMustCoverEverySlotExactlyOnce() throws {
+        var halves = manifest()
+        halves.shards[0].slots = [SlotRange(0, 8191)]
+        halves.shards.append(halves.shards[0])
+        halves.shards[1].index = 1
+        halves.shards[1].file = "shard-1.rdb"
+        halves.shards[1].slots = [SlotRange(8192, 16383)]
+        #expect(halves.problem == nil)
+
+        var missing = halves
+        missing.shards.removeLast()
+        do {
+            _ = try BackupManifest.decode(try missing.encoded(), where: "m")
+            Issue.record("a manifest missing slots 8192-16383 was accepted")
+        } catch let error as BackupError {
+            #expect(error.category == .cannotRun)
+            #expect(error.message.contains("slots 8192-16383 (8192 of 16384) are in no shard"), "\(error.message)")
+        }
+        var overlapping = halves
+        overlapping.shards[1].slots = [SlotRange(8000, 16383)]
+        #expect(overlapping.problem?.contains("shards 0 and 1 both list slot 8000") == true, "\(overlapping.problem ?? "accepted")")
+    }
+
+    /// A key in a shard file whose slot is not among the shard's manifest slots: the set is refused
+    /// while it is verified, before any cluster is contacted.
+    @Test func aKeyOutsideItsShardsSlotsIsACorruptSet() async throws {
+        let root = try StoreTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = DirectoryStore(root: root)
+        // Keys of the lower and upper half of the slots.
+        let keys = (0..<200).map { "key:\($0)" }
+        let lower = keys.filter { KeySlot.slot(for: $0) < 8192 }
+        let upper = keys.filter { KeySlot.slot(for: $0) >= 8192 }
+        func shardFile(_ keys: [String]) -> [UInt8] {
+            var builder = RDBFixtureBuilder(version: 10)
+            builder.selectDB(0)
+            for key in keys { builder.entry(type: 0, key: key, value: RDBFixtureBuilder.string("v")) }
+            builder.finish()
+            return builder.bytes
+        }
+        func writeSet(_ id: String, files: [[UInt8]]) async throws -> BackupSetListing {
+            var set = manifest()
+            set.id = id
+            set.shards = []
+            for (index, bytes) in files.enumerated() {
+                try await store.put(key: "c/\(id)/shard-\(index).rdb", bytes: bytes)
+                var shard = manifest().shards[0]
+                shard.index = index
+                shard.file = "shard-\(index).rdb"
+                shard.slots = [index == 0 ? SlotRange(0, 8191) : SlotRange(8192, 16383)]
+                shard.size = Int64(bytes.count)
+                shard.sha256 = try await BackupSetLoader.hashFile(root + "/c/\(id)/shard-\(index).rdb").1
+                set.shards.append(shard)
+            }
+            try await store.put(key: "c/\(id)/manifest.json", bytes: try set.encoded())
+            return try await BackupSetLoader.locate(in: store, id: id, cluster: "c")
+        }
+        let good = try await writeSet("20260101T000000Z", files: [shardFile(lower), shardFile(upper)])
+        let verified = try await BackupSetLoader.fetchAndVerify(good, from: store, temporaryRoot: root, progress: SilentProgress())
+        #expect(verified.shards.count == 2)
+
+        let stray = upper[0]
+        let bad = try await writeSet("20260102T000000Z", files: [shardFile(lower + [stray]), shardFile(Array(upper.dropFirst()))])
+        do {
+            _ = try await BackupSetLoader.fetchAndVerify(bad, from: store, temporaryRoot: root, progress: SilentProgress())
+            Issue.record("a shard holding a key of another shard's slots was accepted")
+        } catch let error as BackupError {
+            #expect(error.category == .cannotRun)
+            #expect(error.message.contains("shard-0.rdb holds key \"\(stray)\" of slot \(KeySlot.slot(for: stray))"), "\(error.message)")
+            #expect(error.message.contains("outside the slots 0-8191"), "\(error.message)")
+        }
     }
 
     @Test func sourcePlannerPrefersAnInSyncReplica() throws {

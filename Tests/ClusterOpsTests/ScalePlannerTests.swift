@@ -65,6 +65,29 @@ import Testing
         #expect(fewer.replicas.isEmpty)
     }
 
+    /// Regression test: a scale to 4 masters killed while slots moved left the same four masters with
+    /// uneven shares; running it again must finish the even layout, moving the fewest slots.
+    @Test func unevenSharesOfTheSameMastersAreEvenedOut() throws {
+        var members = Self.initial(masters: 3, replicas: 1)
+        members[0].role = .master(slots: [SlotRange(0, 4692)])
+        members[1].role = .master(slots: [SlotRange(4693, 9130)])
+        members[2].role = .master(slots: [SlotRange(9131, 14079)])
+        members += [Self.member(6, .master(slots: [SlotRange(14080, 16383)])), Self.member(7, .replica(of: "r-6"))]
+        let plan = try ScalePlanner.plan(members: members, masters: 4, replicasPerMaster: 1, podName: Self.name)
+        #expect(plan.finalMasters == ["r-0", "r-1", "r-2", "r-6"])
+        #expect(plan.addedPods.isEmpty && plan.leaving.isEmpty && plan.replicas.isEmpty)
+        #expect(!plan.changesNothing)
+        #expect(plan.rebalance.targetCounts == ["r-0": 4096, "r-1": 4096, "r-2": 4096, "r-6": 4096])
+        #expect(plan.rebalance.movedSlotCount == 4096 - 2304, "only the missing share moves")
+        #expect(Set(plan.rebalance.transfers.map(\.target)) == ["r-6"])
+        // Even shares, however scattered, stay where they are.
+        members[0].role = .master(slots: [SlotRange(0, 2047), SlotRange(12288, 14335)])
+        members[1].role = .master(slots: [SlotRange(4096, 8191)])
+        members[2].role = .master(slots: [SlotRange(8192, 12287)])
+        members[6].role = .master(slots: [SlotRange(2048, 4095), SlotRange(14336, 16383)])
+        #expect(try ScalePlanner.plan(members: members, masters: 4, replicasPerMaster: 1, podName: Self.name).rebalance.isEmpty)
+    }
+
     @Test func unchangedSizeChangesNothing() throws {
         let plan = try ScalePlanner.plan(members: Self.initial(masters: 3, replicas: 1), masters: 3, replicasPerMaster: 1,
                                          podName: Self.name)

@@ -128,4 +128,42 @@ import Testing
         #expect(topology.slotMap.unassignedRanges == [SlotRange(101, 199)])
         #expect(topology.owner(ofSlot: 150) == nil)
     }
+
+    /// Regression test: lookups by id scanned every node, so reading the masters and replicas of a
+    /// reply of thousands of nodes cost time quadratic in their number. 20,000 nodes: a generous bound.
+    @Test func thousandsOfNodesParseAndLookUpInLinearTime() throws {
+        let masters = 10_000
+        func id(_ number: Int) -> String { String(repeating: "0", count: 32) + String(format: "%08x", number) }
+        var lines: [String] = []
+        for index in 0..<masters {
+            let host = "10.\(index / 65536).\(index / 256 % 256).\(index % 256)"
+            lines.append("\(id(index)) \(host):6379@16379 \(index == 0 ? "myself," : "")master - 0 0 \(index + 1) connected")
+            lines.append("\(id(masters + index)) \(host):6380@16380 slave \(id(index)) 0 0 \(index + 1) connected")
+        }
+        let text = lines.joined(separator: "\n")
+        let started = ContinuousClock.now
+        let topology = try ClusterTopology.parse(text)
+        var found = 0
+        for master in topology.masters {
+            for replica in topology.replicas(of: master.id) where topology.node(id: replica.masterId ?? "")?.id == master.id {
+                found += 1
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(topology.nodes.count == 2 * masters)
+        #expect(found == masters)
+        #expect(topology.myself?.id == id(0))
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
+    }
+
+    @Test func editedNodesKeepTheLookupsTrue() throws {
+        var topology = try ClusterTopology.parse(Fixtures.healthy(from: 1))
+        let replica = try #require(topology.nodes.first { $0.isReplica })
+        let index = try #require(topology.nodes.firstIndex(of: replica))
+        topology.nodes[index].masterId = nil
+        topology.nodes[index].flags.subtract([.replica])
+        topology.nodes[index].flags.insert(.master)
+        #expect(topology.replicas(of: replica.masterId ?? "").contains { $0.id == replica.id } == false)
+        #expect(topology.node(id: replica.id)?.isMaster == true)
+    }
 }

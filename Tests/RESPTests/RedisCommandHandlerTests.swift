@@ -7,11 +7,11 @@ import Testing
 @Suite struct RedisCommandHandlerTests {
     let endpoint = RedisEndpoint(host: "127.0.9.9", port: 6379)
 
-    func makeChannel(timeout: Duration = .seconds(30)) throws -> EmbeddedChannel {
+    func makeChannel(timeout: Duration = .seconds(30), deadline: NIODeadline? = nil) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers(
             ByteToMessageHandler(RESPReplyDecoder()),
-            RedisCommandHandler(endpoint: endpoint, commandTimeout: timeout)
+            RedisCommandHandler(endpoint: endpoint, commandTimeout: timeout, deadline: deadline)
         )
         try channel.connect(to: SocketAddress(ipAddress: "127.0.9.9", port: 6379)).wait()
         return channel
@@ -113,5 +113,34 @@ import Testing
         #expect(try channel.readOutbound(as: ByteBuffer.self) != nil)
         #expect(try channel.readOutbound(as: ByteBuffer.self) != nil)
         #expect(try channel.finish().isClean)
+    }
+
+    /// Regression test: a peer that trickles a reply byte by byte does not keep the command alive;
+    /// the timeout bounds the whole reply.
+    @Test func aTricklingReplyDoesNotExtendTheTimeout() async throws {
+        let channel = try makeChannel(timeout: .seconds(1))
+        let waiting = channel.eventLoop.makePromise(of: RESPValue.self)
+        try channel.writeOutbound(RedisCommandHandler.Request.command(RedisCommand("INFO"), waiting))
+        for byte in "$100\r\nabcdefgh".utf8 {
+            channel.embeddedEventLoop.advanceTime(by: .milliseconds(100))
+            if !channel.isActive { break }
+            try channel.writeInbound(ByteBuffer(bytes: [byte]))
+        }
+        let error = await #expect(throws: RedisError.self) { try await waiting.futureResult.get() }
+        #expect(error?.kind == .timeout(command: "INFO"))
+        #expect(!channel.isActive)
+    }
+
+    /// The operation's deadline cuts a reply off before the command timeout would.
+    @Test func overallDeadlineCapsTheCommandTimeout() async throws {
+        let channel = try makeChannel(timeout: .seconds(30), deadline: .uptimeNanoseconds(0) + .milliseconds(500))
+        let waiting = channel.eventLoop.makePromise(of: RESPValue.self)
+        try channel.writeOutbound(RedisCommandHandler.Request.command(RedisCommand("AUTH", "pw"), waiting))
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(400))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(200))
+        let error = await #expect(throws: RedisError.self) { try await waiting.futureResult.get() }
+        #expect(error?.kind == .timeout(command: "AUTH"))
+        #expect(!channel.isActive)
     }
 }

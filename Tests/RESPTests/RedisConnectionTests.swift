@@ -239,4 +239,23 @@ import Testing
         #expect(try await connection.send("GET", "bin").bytes == ByteBuffer(bytes: bytes))
         await connection.close()
     }
+
+    /// Regression test: a node that accepts the connection and never answers (or trickles bytes)
+    /// fails the connect by the options' deadline, however long the command timeout.
+    @Test func deadlineBoundsTheHandshakeOnAnUnresponsiveNode() async throws {
+        for behaviour in [UnresponsiveListener.Behaviour.silent,
+                          .drip(pattern: Array("+OK\r\n".utf8), interval: .milliseconds(300))] {
+            let listener = try await UnresponsiveListener.start(behaviour)
+            let started = ContinuousClock.now
+            let error = await #expect(throws: RedisError.self) {
+                try await RedisConnection.connect(to: listener.endpoint, options: .init(
+                    password: "pw", commandTimeout: .seconds(30), deadline: .after(.seconds(1)), clientName: "n"))
+            }
+            let elapsed = ContinuousClock.now - started
+            await listener.stop()
+            #expect(error?.kind == .timeout(command: "AUTH") || error?.kind == .timeout(command: "CLIENT"), "\(String(describing: error))")
+            #expect(error?.endpoint == listener.endpoint)
+            #expect(elapsed < .seconds(5), "took \(elapsed)")
+        }
+    }
 }

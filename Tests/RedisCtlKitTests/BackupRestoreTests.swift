@@ -140,7 +140,11 @@ import Testing
     func corruptSetsAreRefused(setDirectory: String, scratch: String, target: LocalTestEnvironment,
                                targetClient: SlotRoutedTestClient) async throws {
         let fileManager = FileManager.default
-        for damage in ["flip", "truncate", "manifest"] {
+        // Regression tests: a manifest with a shard entry deleted, or whose shards' slots are swapped
+        // (every key then lies outside its shard's slots), was restored in part or into the wrong story.
+        let expected = ["flip": "shard-1.rdb", "truncate": "shard-1.rdb", "manifest": "manifest",
+                        "shard-removed": "are in no shard", "slots-swapped": "outside the slots"]
+        for damage in ["flip", "truncate", "manifest", "shard-removed", "slots-swapped"] {
             let copyRoot = scratch + "/\(damage)"
             let copy = copyRoot + "/" + URL(fileURLWithPath: setDirectory).lastPathComponent
             try fileManager.createDirectory(atPath: copyRoot, withIntermediateDirectories: true)
@@ -150,16 +154,39 @@ import Testing
             switch damage {
             case "flip": bytes[bytes.count / 2] ^= 0xFF
             case "truncate": bytes = bytes.prefix(bytes.count - 100)
-            default: try Data("{\"formatVersion\": 1, \"shards\": ".utf8).write(to: URL(fileURLWithPath: copy + "/manifest.json"))
+            case "manifest": try Data("{\"formatVersion\": 1, \"shards\": ".utf8).write(to: URL(fileURLWithPath: copy + "/manifest.json"))
+            default: try Self.editShards(manifest: copy + "/manifest.json") { shards in
+                if damage == "shard-removed" {
+                    shards.remove(at: 1)
+                } else {
+                    let first = shards[0]["slots"]
+                    shards[0]["slots"] = shards[1]["slots"]
+                    shards[1]["slots"] = first
+                }
+            }
             }
             try bytes.write(to: shard)
             let run = await target.run(target.settings(yes: true)) {
                 try await RedisCtlKit.RestoreCommand(from: copy, flush: true).run($0)
             }
             #expect(run.status == 2, "\(damage): \(run.stderr)")
-            #expect(run.stderr.contains(damage == "manifest" ? "manifest" : "shard-1.rdb"), "\(damage): \(run.stderr)")
+            #expect(run.stderr.contains(expected[damage] ?? damage), "\(damage): \(run.stderr)")
             #expect(try await targetClient.totalKeys() == 0, "\(damage): the cluster was touched")
         }
+    }
+}
+
+extension BackupRestoreTests {
+    /// Rewrites `manifest.json`'s `shards` array as an operator editing the file would.
+    static func editShards(manifest path: String, _ edit: (inout [[String: Any]]) -> Void) throws {
+        let url = URL(fileURLWithPath: path)
+        guard var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any],
+              var shards = object["shards"] as? [[String: Any]] else {
+            throw GeneralFailure(.operationFailed, "\(path) has no shards array")
+        }
+        edit(&shards)
+        object["shards"] = shards
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
     }
 }
 

@@ -1,5 +1,7 @@
 import Bench
+import ClusterOps
 import Foundation
+import RedisCtlCore
 import RESP
 import TestSupport
 import Testing
@@ -60,5 +62,31 @@ import Testing
         #expect(badRatio.status == 64 && badRatio.stderr.contains("--ratio 'lots'"))
         let badSLO = await run(BenchmarkCommand(request: request(), slo: "p99 under 5ms"))
         #expect(badSLO.status == 64 && badSLO.stderr.contains("--slo entry"))
+    }
+
+    /// Regression test: a benchmark whose node died ended early with exit 0 and a GET row of 0
+    /// requests and 0 errors. It must fail (exit 1), naming the node and the tests cut short.
+    @Test func aNodeThatDiesMidRunFailsTheBenchmark() async throws {
+        let server = try await RedisServerProcess.start(password: Self.password)
+        defer { server.stop() }
+        let environment = try LocalTestEnvironment(spec: "replicasPerMaster: 1")
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        let watcher = try await server.connect()
+        let settings = environment.settings(output: .text, nodes: [server.endpoint])
+        let running = Task {
+            await environment.run(settings, extraEnvironment: ["REDISCTL_PASSWORD": Self.password]) {
+                try await BenchmarkCommand(request: request { $0.requests = 50_000_000 }).run($0)
+            }
+        }
+        // Once the SET test is under way, the node goes.
+        try await poll("the benchmark to send requests", until: .after(.seconds(60))) {
+            let info = InfoSections.parse(try await watcher.send("INFO", "stats").string ?? "")
+            return (info["total_commands_processed"].flatMap { Int($0) } ?? 0) > 20_000 ? .done(()) : .notYet("not yet")
+        }
+        await watcher.close()
+        server.stop()
+        let run = await running.value
+        #expect(run.status == 1, "\(run.stdout) \(run.stderr)")
+        #expect(run.stderr.contains("did not complete SET, GET") && run.stderr.contains(server.endpoint.description), "\(run.stderr)")
     }
 }

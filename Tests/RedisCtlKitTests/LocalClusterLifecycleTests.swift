@@ -1,3 +1,4 @@
+import Bench
 import Foundation
 import RESP
 import Testing
@@ -16,6 +17,7 @@ import Testing
         let environment = try LocalTestEnvironment(spec: Self.spec)
         do {
             try await deployAndRedeploy(environment)
+            try await wrongPasswordIsRefusedByEveryCommand(environment)
             try await independentClient(environment)
             try await deadReplicaIsReportedAndRestarted(environment)
             try await failedOverMasterIsReported(environment)
@@ -71,6 +73,31 @@ import Testing
         let text = await environment.run(environment.settings(output: .text)) { try await VerifyCommand().run($0) }
         #expect(text.status == 0)
         #expect(text.stdout.contains("slots-covered") && text.stdout.contains("is healthy"))
+    }
+
+    /// Regression test (`scale` exited 1): a password the nodes refuse is exit 2 for every command
+    /// that talks to them, naming the refusal, and changes nothing.
+    func wrongPasswordIsRefusedByEveryCommand(_ environment: LocalTestEnvironment) async throws {
+        let scratch = environment.stateDirectory.appendingPathComponent("wrong-password-backup").path
+        let commands: [(String, @Sendable (CommandContext) async throws -> Int32)] = [
+            ("verify", { try await VerifyCommand().run($0) }),
+            ("scale", { try await ScaleCommand(masters: 3).run($0) }),
+            ("init-cluster", { try await InitClusterCommand().run($0) }),
+            ("backup", { try await BackupCommand(to: scratch).run($0) }),
+            ("benchmark", {
+                var request = BenchmarkRequest()
+                request.requests = 10
+                request.clients = 2
+                return try await BenchmarkCommand(request: request).run($0)
+            }),
+        ]
+        for (name, command) in commands {
+            let run = await environment.run(extraEnvironment: ["REDISCTL_PASSWORD": "not-the-password"], command)
+            #expect(run.status == 2, "\(name) with a wrong password: exit \(run.status): \(run.stderr)")
+            #expect(run.stderr.lowercased().contains("authentication") || run.stderr.contains("WRONGPASS"), "\(name): \(run.stderr)")
+        }
+        let verify = await environment.run { try await VerifyCommand().run($0) }
+        #expect(verify.status == 0, "the cluster changed: \(verify.stdout)")
     }
 
     /// `redis-cli -c`, given what `connection -o env --show-password` prints, reaches every slot range.

@@ -1,3 +1,4 @@
+import ClusterOps
 import Foundation
 import Platforms
 import RESP
@@ -35,9 +36,10 @@ import TestSupport
         try await client.fill(count: Self.keys, prefix: "k:", valueSize: 100)
         #expect(try await client.totalKeys() == Self.keys)
 
-        // Kill a scale process the moment a slot is open (MIGRATING on a source), i.e. mid-migration.
-        // Should the slot close all the same, the next scale process (which resumes the move) is
-        // killed the same way, a few times at most.
+        // Kill a scale process while a slot is open (MIGRATING on a source), i.e. mid-migration, and
+        // after the new master already owns some slots: the same four masters then hold uneven
+        // shares. Should the slot close all the same, the next scale process (which resumes the
+        // move) is killed the same way, a few times at most.
         let platform = LocalPlatform(clusterName: environment.name, stateRoot: environment.stateDirectory)
         for _ in 0..<5 {
             try await startAndKillMidMigration(binary: binary, environment: environment, platform: platform, password: password)
@@ -52,6 +54,10 @@ import TestSupport
         #expect((json["openSlots"] as? [String] ?? []).count > 0, "the re-run found nothing to close")
         #expect(try await Self.openSlots(platform, password: password) == 0)
         try await ScaleLocalTests.expectShape(environment, masters: 4, pods: 4)
+        // The re-run finished the even layout: 16384 / 4 slots each (regression test: it used to stop
+        // at the uneven shares the kill left, as the masters were the same four).
+        let shares = try await Self.slotShares(seeds[0], password: password)
+        #expect(shares.sorted() == [4096, 4096, 4096, 4096], "slot shares after the re-run: \(shares)")
         #expect(try await client.totalKeys() == Self.keys, "keys were lost")
         for index in stride(from: 0, to: Self.keys, by: 7) {
             let key = "k:\(index)"
@@ -80,18 +86,32 @@ import TestSupport
                              "--config", environment.configPath, "--timeout", "2m", "-o", "json"]
         process.environment = environment.environment
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let stderrFile = environment.stateDirectory.appendingPathComponent("scale-kill-\(UUID().uuidString).stderr")
+        FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        let stderr = try FileHandle(forWritingTo: stderrFile)
+        defer {
+            try? stderr.close()
+            try? FileManager.default.removeItem(at: stderrFile)
+        }
+        process.standardError = stderr
         try process.run()
         let pid = process.processIdentifier
         defer { if isAlive(pid) { kill(pid, SIGKILL) } }
         let watching = watchers
         try await poll("scale to open a slot", until: .after(.seconds(90)), initialInterval: .milliseconds(2),
                        maxInterval: .milliseconds(2)) { () async throws -> PollOutcome<Void> in
-            guard isAlive(pid) else { throw GeneralFailure(.operationFailed, "scale ended before it could be killed") }
-            for connection in watching where Self.openSlots(in: try await connection.send("CLUSTER", "NODES").string ?? "") > 0 {
-                return .done(())
+            guard isAlive(pid) else {
+                let said = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
+                throw GeneralFailure(.operationFailed, "scale ended before it could be killed; it said: \(said.suffix(600))")
             }
-            return .notYet("no slot open yet")
+            var open = false
+            var owners = 0
+            for connection in watching {
+                let nodes = try await connection.send("CLUSTER", "NODES").string ?? ""
+                open = open || Self.openSlots(in: nodes) > 0
+                owners = max(owners, Self.mastersOwningSlots(in: nodes))
+            }
+            return open && owners >= 4 ? .done(()) : .notYet("no slot open while the new master owns slots")
         }
         await withTaskGroup(of: Void.self) { group in
             for connection in watching { group.addTask { _ = try? await connection.send("CLIENT", "PAUSE", "1000", "ALL") } }
@@ -108,6 +128,22 @@ import TestSupport
     static func openSlots(in nodes: String) -> Int {
         let myself = nodes.split(separator: "\n").first { $0.contains("myself") } ?? ""
         return myself.split(separator: " ").filter { $0.hasPrefix("[") }.count
+    }
+
+    /// Masters that own at least one slot, as one node's CLUSTER NODES lists them.
+    static func mastersOwningSlots(in nodes: String) -> Int {
+        nodes.split(separator: "\n").filter { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 8 && fields[2].contains("master") && fields[8...].contains { !$0.hasPrefix("[") }
+        }.count
+    }
+
+    /// How many slots each master owns, as `seed` sees the cluster.
+    static func slotShares(_ seed: RedisEndpoint, password: String) async throws -> [Int] {
+        let connection = try await RedisConnection.connect(to: seed, options: .init(password: password))
+        let nodes = try await connection.send(RedisCommand("CLUSTER", "NODES")).string ?? ""
+        await connection.close()
+        return try ClusterTopology.parse(nodes).masters.map { SlotRange.count(of: $0.slots) }.filter { $0 > 0 }
     }
 
     static func openSlots(_ platform: LocalPlatform, password: String) async throws -> Int {

@@ -86,6 +86,42 @@ import Testing
         #expect(throws: SpecError.self) { try SpecLoader.parse(yaml: "spec: {masters: [") }
     }
 
+    /// Regression test: a YAML syntax error said neither line nor column.
+    @Test func yamlSyntaxErrorsSayWhere() throws {
+        let yaml = "apiVersion: redisctl.io/v1alpha1\nspec:\n  masters: 3\n   replicasPerMaster: 1\n"
+        let error = try #require(throws: SpecError.self) { try SpecLoader.parse(yaml: yaml, source: "r.yaml") }
+        #expect(error.message.hasPrefix("r.yaml: invalid spec: (document): not valid YAML: line 4, column "), "\(error.message)")
+        #expect(!error.message.contains("\n"), "one line: \(error.message)")
+        let duplicate = try #require(throws: SpecError.self) { try SpecLoader.parse(yaml: "spec: {masters: 3}\nspec: {masters: 4}\n") }
+        #expect(duplicate.message.contains("duplicate key 'spec'") && duplicate.message.contains("line "), "\(duplicate.message)")
+    }
+
+    /// Regression test: a spec with thousands of extraConfig keys took time quadratic in their
+    /// number (Yams looks each mapping key up one by one). 20,000 keys: a generous bound.
+    @Test func thousandsOfExtraConfigKeysLoadInLinearTime() throws {
+        let count = 20_000
+        let entries = (0..<count).map { "      key-\($0): \"value \($0)\"" }.joined(separator: "\n")
+        let yaml = "spec:\n  redis:\n    maxmemory: 2gb\n    extraConfig:\n" + entries + "\n"
+        let started = ContinuousClock.now
+        let deployment = try SpecLoader.parse(yaml: yaml)
+        let rendered = RedisConfigBuilder.common(for: deployment.spec)
+        let elapsed = ContinuousClock.now - started
+        #expect(deployment.spec.redis.extraConfig.count == count)
+        #expect(deployment.spec.redis.extraConfig["key-19999"] == "value 19999")
+        #expect(deployment.spec.redis.maxmemory == "2gb")
+        #expect(rendered.filter { $0.name.hasPrefix("key-") }.count == count)
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
+    }
+
+    @Test func extraConfigValuesAreScalars() throws {
+        let numbers = try SpecLoader.parse(yaml: "spec: {redis: {extraConfig: {hz: 20, activedefrag: yes}}}")
+        #expect(numbers.spec.redis.extraConfig == ["hz": "20", "activedefrag": "yes"])
+        let nested = try #require(throws: SpecError.self) { try SpecLoader.parse(yaml: "spec: {redis: {extraConfig: {hz: [1]}}}") }
+        #expect(nested.path == "spec.redis.extraConfig.hz" && nested.reason == "expected a string", "\(nested.message)")
+        let wrongType = try #require(throws: SpecError.self) { try SpecLoader.parse(yaml: "spec: {redis: {extraConfig: [1]}}") }
+        #expect(wrongType.path == "spec.redis.extraConfig", "\(wrongType.message)")
+    }
+
     @Test func missingFileNamesTheFile() {
         do {
             _ = try SpecLoader.load(path: "/nonexistent/redisctl.yaml")

@@ -114,6 +114,28 @@ public struct BackupManifest: Codable, Sendable, Equatable {
                 return "shard \(shard.index) lists invalid slot ranges"
             }
         }
+        return slotCoverageProblem
+    }
+
+    /// The shards must cover the 16,384 slots exactly once: a missing shard would restore part of
+    /// the data silently, an overlap would give two shards the same keys.
+    var slotCoverageProblem: String? {
+        var owner = [Int?](repeating: nil, count: SlotRange.slotCount)
+        for shard in shards {
+            for range in shard.slots {
+                for slot in range.slots {
+                    if let other = owner[slot] {
+                        return "shards \(other) and \(shard.index) both list slot \(slot)"
+                    }
+                    owner[slot] = shard.index
+                }
+            }
+        }
+        let uncovered = SlotRange.ranges(covering: owner.indices.filter { owner[$0] == nil })
+        guard uncovered.isEmpty else {
+            let count = SlotRange.count(of: uncovered)
+            return "slots \(SlotRange.describe(Array(uncovered.prefix(5)))) (\(count) of \(SlotRange.slotCount)) are in no shard"
+        }
         return nil
     }
 

@@ -1,6 +1,8 @@
+import ClusterOps
 import Crypto
 import Foundation
 import NIOCore
+import RESP
 import RedisCtlCore
 
 /// A shard file that matched its manifest entry, as a local file ready to read.
@@ -110,6 +112,7 @@ public enum BackupSetLoader {
                 guard digest == shard.sha256.lowercased() else {
                     throw BackupError(.cannotRun, "\(location)/\(shard.file) does not match its sha256 in the manifest; the set is corrupt")
                 }
+                try await checkKeysLieInSlots(path: path, shard: shard, location: location)
                 verified.append(VerifiedShard(shard: shard, path: path))
             }
         } catch {
@@ -117,8 +120,27 @@ public enum BackupSetLoader {
             if error is BackupError { throw error }
             throw BackupError(.cannotRun, "cannot read backup set \(location): \(error)")
         }
-        progress.step("backup set \(manifest.id) verified: \(manifest.shards.count) shards, sha256 match")
+        progress.step("backup set \(manifest.id) verified: \(manifest.shards.count) shards, sha256 match, every key in its shard's slots")
         return VerifiedSet(manifest: manifest, location: location, shards: verified, temporaryDirectory: temporaryDirectory)
+    }
+
+    /// Every key of a shard's file must hash to a slot its manifest entry lists: a key elsewhere means
+    /// the manifest does not describe the file (a corrupt set), found before the cluster is touched.
+    static func checkKeysLieInSlots(path: String, shard: BackupManifest.Shard, location: String) async throws {
+        var allowed = [Bool](repeating: false, count: SlotRange.slotCount)
+        for range in shard.slots { for slot in range.slots { allowed[slot] = true } }
+        let reader = try await RDBBatchReader.open(path: path, payloads: false)
+        while true {
+            let batch = try await reader.nextBatch(maxItems: 10_000, maxBytes: .max)
+            for case .entry(let entry) in batch.items {
+                let slot = KeySlot.slot(forBytes: entry.key)
+                guard allowed[slot] else {
+                    throw BackupError(.cannotRun, "\(location)/\(shard.file) holds key \"\(RDBEntry.display(entry.key))\" of slot \(slot), "
+                        + "outside the slots \(SlotRange.describe(shard.slots)) the manifest lists for shard \(shard.index); the set is corrupt")
+                }
+            }
+            if batch.finished { return }
+        }
     }
 
     /// Size and lowercase hex sha256 of a file, read in 1 MiB chunks.

@@ -31,7 +31,7 @@ public struct ClusterMembership: Sendable {
         } catch let error as ClusterOpsError {
             throw error
         } catch {
-            throw GeneralFailure(.operationFailed, "\(member.name) (\(member.endpoint)): CLUSTER NODES failed: \(reason(error))")
+            throw GeneralFailure(category(of: error), "\(member.name) (\(member.endpoint)): CLUSTER NODES failed: \(reason(error))")
         }
     }
 
@@ -175,8 +175,13 @@ public struct ClusterMembership: Sendable {
         do {
             _ = try await pool.send(member.endpoint, command)
         } catch {
-            throw GeneralFailure(.operationFailed, "\(member.name) (\(member.endpoint)): \(what) failed: \(reason(error))")
+            throw GeneralFailure(category(of: error), "\(member.name) (\(member.endpoint)): \(what) failed: \(reason(error))")
         }
+    }
+
+    /// A step that failed is an operation failure, unless the node refused our credentials.
+    private func category(of error: any Error) -> FailureCategory {
+        (error as? RedisError)?.refusesAuthentication == true ? .cannotRun : .operationFailed
     }
 
     public func reason(_ error: any Error) -> String {

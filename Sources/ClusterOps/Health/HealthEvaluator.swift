@@ -444,16 +444,15 @@ struct ClusterView {
         for observation in observations where observation.isReachable {
             if let myself = observation.topology?.myself { selves[myself.id] = myself }
         }
-        var merged = topology
-        for index in merged.nodes.indices {
-            guard let own = selves[merged.nodes[index].id] else { continue }
-            var node = merged.nodes[index]
+        // One assignment of the whole list, so the topology's lookups are rebuilt once.
+        return ClusterTopology(nodes: topology.nodes.map { node in
+            guard let own = selves[node.id] else { return node }
+            var node = node
             node.flags.subtract([.master, .replica])
             node.flags.formUnion(own.flags.intersection([.master, .replica]))
             node.masterId = own.masterId
-            merged.nodes[index] = node
-        }
-        return merged
+            return node
+        })
     }
 
     /// An unreachable node is found in the others' view by address, else by announced hostname.

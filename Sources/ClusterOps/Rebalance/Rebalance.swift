@@ -100,6 +100,12 @@ public enum Rebalance {
         return RebalancePlan(targetCounts: allCounts, transfers: transfers)
     }
 
+    /// Whether the shares already follow the balance rule: no two masters differ by more than one slot.
+    public static func isEven(_ counts: [String: Int]) -> Bool {
+        guard let low = counts.values.min(), let high = counts.values.max() else { return true }
+        return high - low <= 1
+    }
+
     /// Each master's share: floor(16384/n), plus one for the `16384 mod n` masters holding the most
     /// now (ties: the earlier in `masters`), which keeps the number of moved slots minimal.
     public static func targetCounts(masters: [String], holding: [String: Int]) -> [String: Int] {

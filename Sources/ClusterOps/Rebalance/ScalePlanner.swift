@@ -177,8 +177,10 @@ public enum ScalePlanner {
                   let slots = current.removeValue(forKey: master) else { continue }
             current[name] = slots
         }
+        // Slots move when the set of masters changes, and also when the same masters hold uneven
+        // shares (a killed scale leaves them so): every scale ends with the even layout.
         let mastersChange = Set(current.keys) != masterNames
-        let rebalance = mastersChange
+        let rebalance = mastersChange || !Rebalance.isEven(current.mapValues(SlotRange.count(of:)))
             ? try Rebalance.plan(current: current, target: finalMasters.map(\.name))
             : RebalancePlan(targetCounts: current.mapValues(SlotRange.count(of:)), transfers: [])
         let meet = remaining.filter { $0.role == .fresh }.map(\.name)

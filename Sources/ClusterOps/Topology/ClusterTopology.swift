@@ -2,9 +2,33 @@ import Foundation
 
 /// A node's whole `CLUSTER NODES` reply: the cluster as that node sees it.
 public struct ClusterTopology: Hashable, Sendable {
-    public var nodes: [ClusterNode]
+    /// Every edit rebuilds the lookups, so they always describe these nodes.
+    public var nodes: [ClusterNode] { didSet { lookup = Lookup(nodes) } }
+    /// Positions by node id and by master id: replies of thousands of nodes are read in linear time.
+    private var lookup: Lookup
 
-    public init(nodes: [ClusterNode]) { self.nodes = nodes }
+    public init(nodes: [ClusterNode]) {
+        self.nodes = nodes
+        self.lookup = Lookup(nodes)
+    }
+
+    private struct Lookup: Sendable {
+        var byId: [String: Int] = [:]
+        var replicasByMaster: [String: [Int]] = [:]
+
+        init(_ nodes: [ClusterNode]) {
+            byId.reserveCapacity(nodes.count)
+            for (index, node) in nodes.enumerated() {
+                // The first entry of an id wins, as a scan from the front would find it.
+                if byId[node.id] == nil { byId[node.id] = index }
+                if node.isReplica, let master = node.masterId { replicasByMaster[master, default: []].append(index) }
+            }
+        }
+    }
+
+    // The lookups derive from `nodes`: equality and hashing are those of the nodes alone.
+    public static func == (lhs: ClusterTopology, rhs: ClusterTopology) -> Bool { lhs.nodes == rhs.nodes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(nodes) }
 
     /// Parses a `CLUSTER NODES` reply. Blank lines are skipped; any other line that does not
     /// parse throws, naming it.
@@ -31,10 +55,10 @@ public struct ClusterTopology: Hashable, Sendable {
     public var masters: [ClusterNode] { nodes.filter(\.isMaster) }
 
     public func replicas(of masterId: String) -> [ClusterNode] {
-        nodes.filter { $0.isReplica && $0.masterId == masterId }
+        (lookup.replicasByMaster[masterId] ?? []).map { nodes[$0] }
     }
 
-    public func node(id: String) -> ClusterNode? { nodes.first { $0.id == id } }
+    public func node(id: String) -> ClusterNode? { lookup.byId[id].map { nodes[$0] } }
 
     public func owner(ofSlot slot: Int) -> ClusterNode? {
         nodes.first { node in node.slots.contains { $0.contains(slot) } }

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import RedisCtlCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,13 +15,25 @@ public final class S3Client: Sendable {
     public let configuration: S3Configuration
     private let http: HTTPClient
     private let signer: SigV4Signer
-    /// Bound on one request (a part upload included).
-    private let requestTimeout: TimeAmount = .seconds(300)
+    /// Bound on one request (a part upload included), within `deadline`.
+    private let requestTimeout: Duration = .seconds(300)
+    /// The command's overall bound (`--timeout`): no request, retry or wait outlasts it.
+    private let deadline: Deadline
+    /// Where a request that keeps the command waiting says so.
+    private let progress: any ProgressReporter
+    /// A request still unanswered after this long is reported on stderr.
+    static let reportWaitAfter: Duration = .seconds(2)
 
-    public init(configuration: S3Configuration) {
+    /// `deadline` bounds every request and retry; the read timeout (the longest silence while a
+    /// request is answered) is at most 120 s and at most the time left.
+    public init(configuration: S3Configuration, deadline: Deadline = .after(.seconds(600)),
+                progress: any ProgressReporter = SilentProgress()) {
         self.configuration = configuration
+        self.deadline = deadline
+        self.progress = progress
         var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout = .init(connect: .seconds(5), read: .seconds(120))
+        let readTimeout = max(min(deadline.remaining, .seconds(120)), .milliseconds(100))
+        httpConfiguration.timeout = .init(connect: TimeAmount(min(readTimeout, .seconds(5))), read: TimeAmount(readTimeout))
         httpConfiguration.decompression = .disabled
         httpConfiguration.redirectConfiguration = .disallow
         http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: httpConfiguration)
@@ -55,6 +68,7 @@ public final class S3Client: Sendable {
         var attempt = 0
         while true {
             attempt += 1
+            guard deadline.remaining > .zero else { throw timedOut(operation, key: key, host: address.host) }
             var request = HTTPClientRequest(url: address.url + (queryString.isEmpty ? "" : "?" + queryString))
             request.method = method
             for (name, value) in signer.signedHeaders(method: method.rawValue, host: address.host,
@@ -68,26 +82,51 @@ public final class S3Client: Sendable {
                 request.headers.add(name: "content-length", value: "0")
             }
             do {
-                let response = try await http.execute(request, timeout: requestTimeout)
+                let response = try await reportingLongWaits(operation, key: key, host: address.host) {
+                    try await http.execute(request, timeout: TimeAmount(min(requestTimeout, deadline.remaining)))
+                }
                 let status = Int(response.status.code)
                 if status >= 500 && attempt < 4 {
                     _ = try? await response.body.collect(upTo: 1 << 16)
-                    try await Task.sleep(for: .milliseconds(200 * (1 << attempt)))
+                    try await Task.sleep(for: min(.milliseconds(200 * (1 << attempt)), max(deadline.remaining, .zero)))
                     continue
                 }
                 return Response(status: status, headers: response.headers, body: response.body)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
+                if deadline.hasPassed { throw timedOut(operation, key: key, host: address.host) }
                 // A refused connection was already retried by the HTTP client for its connect timeout.
                 if attempt < 4, Self.isRetryable(error), !Self.isConnectFailure(error) {
-                    try await Task.sleep(for: .milliseconds(200 * (1 << attempt)))
+                    try await Task.sleep(for: min(.milliseconds(200 * (1 << attempt)), max(deadline.remaining, .zero)))
                     continue
                 }
                 throw BackupError(Self.isConnectFailure(error) ? .cannotRun : .operationFailed,
                                   "S3 \(operation) \(target(key)) failed: \(Self.describe(error)) (endpoint \(address.host))")
             }
         }
+    }
+
+    /// The endpoint kept the command waiting past `--timeout`: it cannot be used (exit 2).
+    private func timedOut(_ operation: String, key: String, host: String) -> BackupError {
+        BackupError(.cannotRun, "S3 \(operation) \(target(key)): no answer from endpoint \(host) within --timeout; "
+            + "check the endpoint, or raise --timeout if it is just slow")
+    }
+
+    /// Runs one request; when it is still unanswered after `reportWaitAfter`, says on stderr what
+    /// the command waits for and until when.
+    private func reportingLongWaits<T: Sendable>(_ operation: String, key: String, host: String,
+                                                 _ request: () async throws -> T) async throws -> T {
+        let progress = self.progress
+        let deadline = self.deadline
+        let what = "S3 \(operation) \(target(key)) at \(host)"
+        let reporter = Task {
+            try await Task.sleep(for: Self.reportWaitAfter)
+            let left = Int(max(deadline.remaining, .zero).components.seconds)
+            progress.step("waiting for \(what) to answer (giving up in \(left) s, --timeout)")
+        }
+        defer { reporter.cancel() }
+        return try await request()
     }
 
     static func isRetryable(_ error: any Error) -> Bool {

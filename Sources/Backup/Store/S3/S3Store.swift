@@ -1,4 +1,5 @@
 import NIOCore
+import RedisCtlCore
 
 /// Backup sets in an S3 bucket under a prefix. Large objects go up as multipart uploads whose
 /// parts are streamed (one part filling while the previous one uploads), so memory stays at two
@@ -7,8 +8,10 @@ public struct S3Store: BackupStore {
     public let client: S3Client
     public var configuration: S3Configuration { client.configuration }
 
-    public init(configuration: S3Configuration) {
-        client = S3Client(configuration: configuration)
+    /// `deadline` bounds every request (see `S3Client`); long waits are reported to `progress`.
+    public init(configuration: S3Configuration, deadline: Deadline = .after(.seconds(600)),
+                progress: any ProgressReporter = SilentProgress()) {
+        client = S3Client(configuration: configuration, deadline: deadline, progress: progress)
     }
 
     public var location: String { configuration.displayRoot }
