@@ -39,6 +39,23 @@ import Testing
         await cleanUp(source, target, moto, scratch)
     }
 
+    /// The fill (a 20 MB value among the keys) outruns the replication backlog, so a replica may
+    /// still be resyncing; the backup is to find every replica in sync.
+    static func waitForReplicasInSync(_ environment: LocalTestEnvironment) async throws {
+        let (seeds, password) = try await ScaleLocalTests.access(environment)
+        try await poll("every replica to be in sync with its master", until: .after(.seconds(60))) { () async throws -> PollOutcome<Void> in
+            for seed in seeds {
+                let connection = try await RedisConnection.connect(to: seed, options: .init(password: password))
+                let info = try await connection.send("INFO", "replication").string ?? ""
+                await connection.close()
+                if info.contains("role:slave"), !info.contains("master_link_status:up") || !info.contains("master_sync_in_progress:0") {
+                    return .notYet("\(seed) is not in sync yet")
+                }
+            }
+            return .done(())
+        }
+    }
+
     func cleanUp(_ source: LocalTestEnvironment, _ target: LocalTestEnvironment, _ moto: MotoServerProcess, _ scratch: String) async {
         moto.stop()
         await source.tearDown()
@@ -54,6 +71,7 @@ import Testing
         let sourceClient = try await SlotRoutedTestClient.connect(source)
         let targetClient = try await SlotRoutedTestClient.connect(target)
         try await TestData.fill(sourceClient)
+        try await Self.waitForReplicasInSync(source)
 
         // 1. To a directory, while writers keep writing.
         let directory = scratch + "/dir"
