@@ -239,7 +239,6 @@ final class BenchClient {
     /// MOVED and ASK: retry at the node the reply names (after ASKING for ASK); MOVED also updates
     /// the loop's slot map and asks the cluster for a fresh one. False when this is no redirect.
     private func redirect(_ entry: PendingRequest, errorText: String, connection: BenchConnection, recording: Bool) -> Bool {
-        guard errorText.hasPrefix("MOVED ") || errorText.hasPrefix("ASK ") else { return false }
         let error = RedisError(serverReply: errorText, endpoint: connection.endpoint)
         let slot: Int, target: RedisEndpoint, asking: Bool
         switch error.kind {

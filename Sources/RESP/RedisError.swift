@@ -66,6 +66,33 @@ public struct RedisError: RedisCtlFailure, Equatable {
         return RedisEndpoint(parsing: String(word))
     }
 
+    // MARK: Conditions an error reply names in its text
+    // Some replies that callers act on share the plain `ERR` code; they are told apart here, once,
+    // by the text Redis and Valkey send (cluster.c), so no caller matches reply text itself.
+
+    /// `CLUSTER SETSLOT ... IMPORTING` on the slot's owner: "I'm already the owner of hash slot N".
+    public var slotAlreadyOwned: Bool { serverText?.contains("already the owner of hash slot") == true }
+
+    /// `CLUSTER SETSLOT` sent to a replica: "Please use SETSLOT only with masters."
+    public var setSlotNeedsMaster: Bool { serverText?.contains("SETSLOT only with masters") == true }
+
+    /// `CLUSTER FORGET` (and others) of an id the node does not know: "Unknown node <id>".
+    public var unknownNode: Bool { serverText?.contains("Unknown node") == true }
+
+    /// A `MIGRATE` that could not reach or talk to its target in time (`IOERR error or timeout ...`),
+    /// or keys being resharded (TRYAGAIN): worth another attempt.
+    public var isTransientMigrationFailure: Bool {
+        if kind == .tryAgain { return true }
+        guard let text = serverText else { return false }
+        return text.hasPrefix("IOERR") || text.contains("timeout")
+    }
+
+    /// The reply's text, for error replies the server sent (nil for client-side failures).
+    private var serverText: String? {
+        if case .server(let text) = kind { return text }
+        return nil
+    }
+
     /// The node refused the credentials (NOAUTH, WRONGPASS): whatever step met it, the command
     /// cannot run (exit 2), so a caller that wraps this error keeps that category.
     public var refusesAuthentication: Bool { kind == .wrongPass || kind == .noAuth }

@@ -34,6 +34,21 @@ import Testing
         #expect(RedisError(serverReply: reply, endpoint: node).kind == kind)
     }
 
+    /// Plain `ERR` replies whose text names a condition the cluster operations act on.
+    @Test func conditionsNamedByTheReplyText() {
+        func error(_ reply: String) -> RedisError { RedisError(serverReply: reply, endpoint: node) }
+        #expect(error("ERR I'm already the owner of hash slot 42").slotAlreadyOwned)
+        #expect(!error("ERR I'm not the owner of hash slot 42").slotAlreadyOwned)
+        #expect(error("ERR Please use SETSLOT only with masters.").setSlotNeedsMaster)
+        #expect(error("ERR Unknown node 0123456789abcdef0123456789abcdef01234567").unknownNode)
+        #expect(!error("ERR Can't forget my master!").unknownNode)
+        #expect(error("IOERR error or timeout reading to target instance").isTransientMigrationFailure)
+        #expect(error("TRYAGAIN Multiple keys request during rehashing of slot").isTransientMigrationFailure)
+        #expect(!error("BUSYKEY Target key name already exists.").isTransientMigrationFailure)
+        // A client-side failure is never mistaken for a server's condition.
+        #expect(!RedisError(.connectFailed("Unknown node"), endpoint: node).unknownNode)
+    }
+
     @Test func categoriesAndMessages() {
         let wrongPass = RedisError(serverReply: "WRONGPASS invalid username-password pair", endpoint: node)
         #expect(wrongPass.category == .cannotRun)

@@ -161,7 +161,7 @@ public struct RDBPuller: Sendable {
     static func failure(_ error: PullProtocolError, endpoint: RedisEndpoint) -> BackupError {
         switch error {
         case .refused(let command, let reply):
-            let authentication = reply.hasPrefix("WRONGPASS") || reply.hasPrefix("NOAUTH") || command == "AUTH"
+            let authentication = RedisError(serverReply: reply, endpoint: endpoint).refusesAuthentication || command == "AUTH"
             let hint = authentication ? "check the password" : "check the node's replication settings and log"
             return BackupError(authentication ? .cannotRun : .operationFailed,
                                "\(endpoint) refused \(command) for the RDB pull: \(reply); \(hint)")

@@ -92,7 +92,7 @@ public struct ClusterMembership: Sendable {
                     let commands = leaving.map { RedisCommand("CLUSTER", "FORGET", $0.id) }
                     let replies = try await pool.connection(node.endpoint).pipeline(commands)
                     for (reply, gone) in zip(replies, leaving) {
-                        if case .failure(let error) = reply, !error.message.contains("Unknown node") {
+                        if case .failure(let error) = reply, !error.unknownNode {
                             throw GeneralFailure(.operationFailed,
                                 "\(node.name) (\(node.endpoint)): CLUSTER FORGET \(gone.member.name) failed: \(error.message)")
                         }

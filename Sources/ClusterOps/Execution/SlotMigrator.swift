@@ -211,7 +211,7 @@ public struct SlotMigrator: Sendable {
         for (slot, reply) in zip(slots, importing) {
             switch reply {
             case .success: open.append(slot)
-            case .failure(let error) where error.message.contains("already the owner"): alreadyMoved.append(slot)
+            case .failure(let error) where error.slotAlreadyOwned: alreadyMoved.append(slot)
             case .failure(let error):
                 throw GeneralFailure(.operationFailed, "slot \(slot): SETSLOT IMPORTING \(where_) failed: \(error.message); run scale again")
             }
@@ -252,7 +252,7 @@ public struct SlotMigrator: Sendable {
             for (slot, reply) in zip(settled, try await connection.pipeline(assign)) {
                 // A source whose last slot just went (here or in a parallel batch) turns into a replica
                 // of the new owner (cluster-allow-replica-migration) and follows the cluster from then on.
-                if case .failure(let error) = reply, role == "source", error.message.contains("only with masters") { continue }
+                if case .failure(let error) = reply, role == "source", error.setSlotNeedsMaster { continue }
                 if case .failure(let error) = reply {
                     throw GeneralFailure(.operationFailed,
                         "slot \(slot): SETSLOT NODE on the \(role) \(connection.endpoint) failed: \(error.message); run scale again")
@@ -342,7 +342,7 @@ public struct SlotMigrator: Sendable {
                 let exists = try await pair.source.pipeline(pending.map { RedisCommand([ByteBuffer(string: "EXISTS"), $0]) })
                 pending = zip(pending, exists).filter { (try? $0.1.get().int) == 1 }.map(\.0)
                 replace = true
-            } catch let error as RedisError where Self.isRetryable(error) && attempt < options.attempts {
+            } catch let error as RedisError where error.isTransientMigrationFailure && attempt < options.attempts {
                 progress.detail("\(slot): MIGRATE to \(pair.target.endpoint) failed (\(error.message)); retrying")
                 try await Task.sleep(for: .milliseconds(100 * attempt))
             } catch let error as RedisError {
@@ -352,13 +352,6 @@ public struct SlotMigrator: Sendable {
         }
     }
 
-    static func isRetryable(_ error: RedisError) -> Bool {
-        switch error.kind {
-        case .tryAgain: return true
-        case .server(let text): return text.hasPrefix("IOERR") || text.contains("timeout")
-        default: return false
-        }
-    }
 
     private func migrateCommand(_ keys: [ByteBuffer], bytes: Int, target: RedisEndpoint, replace: Bool) -> RedisCommand {
         var parts = ["MIGRATE", target.host, String(target.port), "", "0", String(options.timeoutMs(forBytes: bytes))]
