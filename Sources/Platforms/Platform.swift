@@ -101,3 +101,18 @@ public protocol Platform: Sendable {
 extension Platform {
     public func shutdown() async {}
 }
+
+// MARK: Capabilities some platforms have
+// Commands ask for a capability, never for a concrete platform type.
+
+/// A platform whose API server can check every object without storing it (`deploy --dry-run server`).
+public protocol ServerSideDryRunning: Platform {
+    func serverDryRun(_ deployment: RedisDeployment, progress: any ProgressReporter) async throws -> [DryRunObject]
+}
+
+/// A platform that keeps named secrets beside the cluster's password (the backup credentials).
+public protocol SecretSource: Platform {
+    /// The secret's values by key, decoded; nil when there is no such secret. A value that cannot
+    /// be decoded fails, naming the secret and the key.
+    func secretValues(named name: String) async throws -> [String: String]?
+}

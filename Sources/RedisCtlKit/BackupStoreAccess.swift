@@ -1,7 +1,5 @@
 import Backup
 import Foundation
-import Kubernetes
-import Manifests
 import Platforms
 import RedisCtlCore
 import Spec
@@ -19,28 +17,13 @@ extension DeploymentTarget {
             let hasEnvironmentKeys = !(environment["AWS_ACCESS_KEY_ID"] ?? "").isEmpty
                 && !(environment["AWS_SECRET_ACCESS_KEY"] ?? "").isEmpty
             var secret: [String: String]?
-            if !hasEnvironmentKeys, let kubernetes = platform as? KubernetesPlatform {
-                secret = try await backupSecret(kubernetes, name: spec.secretName)
+            if !hasEnvironmentKeys, let secrets = platform as? any SecretSource {
+                secret = try await secrets.secretValues(named: spec.secretName)
             }
             let configuration = try S3Configuration.resolve(bucket: bucket, prefix: prefix, spec: spec,
                                                             environment: environment, secret: secret)
             return S3Store(configuration: configuration, deadline: deadline, progress: progress)
         }
-    }
-
-    /// The backup Secret's data, decoded; nil when it does not exist.
-    private func backupSecret(_ platform: KubernetesPlatform, name: String) async throws -> [String: String]? {
-        let namespace = deployment.metadata.namespace
-        guard let secret = try await platform.client.get(CoreV1.Secret.resource.objectPath(name: name, namespace: namespace)) else {
-            return nil
-        }
-        var values: [String: String] = [:]
-        for (key, value) in secret["data"].object ?? [:] {
-            if let encoded = value.string, let data = Data(base64Encoded: encoded) {
-                values[key] = String(decoding: data, as: UTF8.self)
-            }
-        }
-        return values
     }
 }
 

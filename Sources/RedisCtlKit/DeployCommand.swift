@@ -29,10 +29,10 @@ public struct DeployCommand: Sendable {
         let deadline = context.deadline()
         let progress = context.progress
         if dryRun == .server {
-            guard let kubernetes = target.platform as? KubernetesPlatform else {
+            guard let checker = target.platform as? any ServerSideDryRunning else {
                 throw GeneralFailure(.usage, "--dry-run server needs the kubernetes platform; use --dry-run client to see the manifests")
             }
-            let objects = try await kubernetes.serverDryRun(target.deployment, progress: progress)
+            let objects = try await checker.serverDryRun(target.deployment, progress: progress)
             try context.emit(DeployResult(cluster: target.clusterName, platform: target.platform.kind,
                                           applied: ApplyResult(objects), dryRun: objects))
             return 0

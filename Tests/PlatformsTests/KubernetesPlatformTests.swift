@@ -49,6 +49,22 @@ import TestSupport
         }
     }
 
+    /// Secrets beside the password (the backup credentials) are read through the platform: decoded,
+    /// nil when absent, and a value that is not base64 text is an error naming the key.
+    @Test func secretValuesAreDecodedOrRefused() async throws {
+        try await Self.withPlatform { _, platform in
+            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            let collection = CoreV1.Secret.resource.collectionPath(namespace: "redis-system")
+            let id = Data("AKIDEXAMPLE".utf8).base64EncodedString()
+            _ = try await platform.client.create(collection, body: #"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"backup-s3","namespace":"redis-system"},"data":{"AWS_ACCESS_KEY_ID":"\#(id)"}}"#)
+            _ = try await platform.client.create(collection, body: #"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"broken","namespace":"redis-system"},"data":{"AWS_SECRET_ACCESS_KEY":"%%%"}}"#)
+            #expect(try await platform.secretValues(named: "backup-s3") == ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE"])
+            #expect(try await platform.secretValues(named: "absent") == nil)
+            let error = try await #require(throws: GeneralFailure.self) { try await platform.secretValues(named: "broken") }
+            #expect(error.category == .cannotRun && error.message.contains("'AWS_SECRET_ACCESS_KEY'"), "\(error.message)")
+        }
+    }
+
     @Test func changedSpecUpdatesConfigAndRollsTheStatefulSet() async throws {
         try await Self.withPlatform { server, platform in
             _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())

@@ -32,7 +32,7 @@ public struct DryRunObject: Sendable, Equatable, Codable {
     }
 }
 
-extension KubernetesPlatform {
+extension KubernetesPlatform: ServerSideDryRunning {
     /// `deploy --dry-run server`: every object sent with `dryRun=All`, so the server validates it
     /// and stores nothing. Objects in a namespace that does not exist yet are not sent (the server
     /// would refuse them as `namespaces "X" not found`); they are reported as unchecked.

@@ -316,18 +316,15 @@ public struct KubernetesPlatform: Platform {
     // MARK: Credentials and endpoints
 
     public func password() async throws -> String {
-        let path = CoreV1.Secret.resource.objectPath(name: deployment.spec.auth.secretName, namespace: namespace)
-        guard let secret = try await client.get(path) else {
-            throw GeneralFailure(.cannotRun,
-                "Secret \(namespace)/\(deployment.spec.auth.secretName) not found; deploy first or set REDISCTL_PASSWORD")
+        let name = deployment.spec.auth.secretName
+        guard let values = try await secretValues(named: name) else {
+            throw GeneralFailure(.cannotRun, "Secret \(namespace)/\(name) not found; deploy first or set REDISCTL_PASSWORD")
         }
-        guard let encoded = secret["data"]["password"].string, let data = Data(base64Encoded: encoded),
-              let password = String(data: data, encoding: .utf8), !password.isEmpty
-        else {
-            throw GeneralFailure(.cannotRun,
-                "Secret \(namespace)/\(deployment.spec.auth.secretName) has no usable 'password' key")
+        let password = (values["password"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !password.isEmpty else {
+            throw GeneralFailure(.cannotRun, "Secret \(namespace)/\(name) has no usable 'password' key")
         }
-        return password.trimmingCharacters(in: .whitespacesAndNewlines)
+        return password
     }
 
     public func connectionEndpoints() async throws -> ConnectionEndpoints {
