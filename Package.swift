@@ -94,8 +94,9 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             // The hot path touches per-loop state (histograms, request queues) confined to one event
-            // loop; the runtime's dynamic exclusivity checks were 5% of the client's CPU.
-            swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+            // loop; the runtime's dynamic exclusivity checks were 5% of the client's CPU. Release
+            // builds only: debug builds (and so the tests) keep the checks.
+            swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The commands' logic, independent of argument parsing.
         .target(
@@ -107,7 +108,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "redisctl",
-            dependencies: ["RedisCtlKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["RedisCtlKit", "RedisCtlCore", "RESP", "Bench",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         // Test helpers: real redis-server processes on free loopback addresses.
@@ -125,17 +127,22 @@ let package = Package(
         .testTarget(name: "SpecTests", dependencies: ["Spec"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RESPTests",
-            dependencies: ["RESP", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["RESP", "RedisCtlCore", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "NIOTestUtils", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ClusterOpsTests", dependencies: ["ClusterOps", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ManifestsTests", dependencies: ["Manifests", "Spec"], exclude: ["Fixtures"],
+            name: "ManifestsTests", dependencies: ["Manifests", "Spec", .product(name: "Yams", package: "Yams")],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "KubernetesTests", dependencies: ["Kubernetes", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KubernetesTests",
+            dependencies: ["Kubernetes", "TestSupport", "RESP", "RedisCtlCore", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PlatformsTests",
             dependencies: ["Platforms", "TestSupport", "Kubernetes", "Manifests", "Spec", "RedisCtlCore"],
@@ -164,6 +171,7 @@ let package = Package(
             name: "RedisCtlKitTests",
             dependencies: [
                 "RedisCtlKit", "TestSupport", "RESP", "RedisCtlCore", "ClusterOps", "Backup", "Bench", "Platforms",
+                "Kubernetes",
             ],
             swiftSettings: swiftSettings
         ),
