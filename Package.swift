@@ -132,7 +132,7 @@ let package = Package(
                            .product(name: "NIOTestUtils", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ClusterOpsTests", dependencies: ["ClusterOps", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ClusterOpsTests", dependencies: ["ClusterOps", "RESP", "RedisCtlCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "Spec", .product(name: "Yams", package: "Yams")],
             exclude: ["Fixtures"],

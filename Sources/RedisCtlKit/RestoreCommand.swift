@@ -42,16 +42,11 @@ public struct RestoreCommand: Sendable {
             }
             defer { verified.cleanUp() }
 
-            let pool = NodeConnectionPool(connector: try await target.connector())
-            do {
-                let result = try await restore(verified, target: target, pool: pool, context: context, deadline: deadline)
-                await pool.closeAll()
-                try context.emit(result)
-                return result.countsMatch ? 0 : 1
-            } catch {
-                await pool.closeAll()
-                throw error
+            let result = try await withNodeConnectionPool(try await target.connector()) { pool in
+                try await restore(verified, target: target, pool: pool, context: context, deadline: deadline)
             }
+            try context.emit(result)
+            return result.countsMatch ? 0 : 1
         }
     }
 

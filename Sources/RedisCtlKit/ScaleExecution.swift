@@ -19,8 +19,13 @@ struct ScaleExecution {
         let started = ContinuousClock.now
         let deadline = context.deadline()
         let connector = try await target.connector()
-        let pool = NodeConnectionPool(connector: connector)
-        defer { Task { await pool.closeAll() } }
+        return try await withNodeConnectionPool(connector) { pool in
+            try await run(pool: pool, connector: connector, started: started, deadline: deadline)
+        }
+    }
+
+    private func run(pool: NodeConnectionPool, connector: NodeConnector, started: ContinuousClock.Instant,
+                     deadline: Deadline) async throws -> ScaleResult {
         let membership = ClusterMembership(pool: pool, progress: progress)
         let migrator = SlotMigrator(connector: connector, options: command.migration, progress: progress)
 

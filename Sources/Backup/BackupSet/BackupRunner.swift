@@ -53,15 +53,8 @@ public struct BackupRunner: Sendable {
 
     public func run(seeds: [RedisEndpoint], keep: Int?, deadline: Deadline, now: Date = Date()) async throws -> BackupOutcome {
         let started = ContinuousClock.now
-        let pool = NodeConnectionPool(connector: connector)
-        let plans: [ShardPlan]
-        let redisVersion: String
-        do {
-            (plans, redisVersion) = try await plan(seeds: seeds, pool: pool)
-            await pool.closeAll()
-        } catch {
-            await pool.closeAll()
-            throw error
+        let (plans, redisVersion) = try await withNodeConnectionPool(connector) { pool in
+            try await plan(seeds: seeds, pool: pool)
         }
 
         let existing = try await store.list(prefix: cluster + "/")

@@ -62,14 +62,14 @@ public struct HealthProbe: Sendable {
     /// True when a connection without credentials cannot run a command; nil when the node is unreachable.
     private func unauthenticatedAccessRefused(_ endpoint: RedisEndpoint) async -> Bool? {
         do {
-            let connection = try await connector.connectWithoutPassword(endpoint)
-            defer { Task { await connection.close() } }
-            do {
-                _ = try await connection.send("DBSIZE")
-                return false
-            } catch let error as RedisError {
-                if case .noAuth = error.kind { return true }
-                return nil
+            return try await connector.withConnection(endpoint, authenticated: false) { connection -> Bool? in
+                do {
+                    _ = try await connection.send("DBSIZE")
+                    return false
+                } catch let error as RedisError {
+                    if case .noAuth = error.kind { return true }
+                    return nil
+                }
             }
         } catch let error as RedisError {
             if case .noAuth = error.kind { return true }
@@ -90,11 +90,11 @@ public struct HealthProbe: Sendable {
             }
             let value = "redisctl-write-test-\(PasswordGenerator.generate(length: 12))"
             do {
-                let connection = try await connector.connect(master.endpoint)
-                defer { Task { await connection.close() } }
-                let replies = try await connection.pipeline([
-                    RedisCommand("SET", key, value, "PX", "60000"), RedisCommand("GET", key), RedisCommand("DEL", key),
-                ])
+                let replies = try await connector.withConnection(master.endpoint) { connection in
+                    try await connection.pipeline([
+                        RedisCommand("SET", key, value, "PX", "60000"), RedisCommand("GET", key), RedisCommand("DEL", key),
+                    ])
+                }
                 let read = try replies[1].get().string
                 _ = try replies[0].get()
                 _ = try replies[2].get()

@@ -16,6 +16,22 @@ public struct NodeConnector: Sendable {
         try await RedisConnection.connect(to: endpoint, options: options, dialer: dialer)
     }
 
+    /// Runs `body` on a new connection to `endpoint` and closes it afterwards (awaited), however
+    /// `body` ends.
+    public func withConnection<Result: Sendable>(
+        _ endpoint: RedisEndpoint, authenticated: Bool = true, _ body: (RedisConnection) async throws -> Result
+    ) async throws -> Result {
+        let connection = authenticated ? try await connect(endpoint) : try await connectWithoutPassword(endpoint)
+        do {
+            let result = try await body(connection)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
     /// Connects without credentials: `verify` checks that such a connection is refused.
     public func connectWithoutPassword(_ endpoint: RedisEndpoint) async throws -> RedisConnection {
         var anonymous = options
@@ -25,16 +41,35 @@ public struct NodeConnector: Sendable {
     }
 }
 
-/// A connection per node, opened once and reused across the phases of one operation.
+/// A connection per node, opened once and reused across the phases of one operation. Callers
+/// racing for the same node share one connect. Use `withNodeConnectionPool`, which closes every
+/// connection the pool opened when the operation ends, however it ends.
 public actor NodeConnectionPool {
     private let connector: NodeConnector
     private var connections: [RedisEndpoint: RedisConnection] = [:]
+    /// Connects under way, by node.
+    private var opening: [RedisEndpoint: Task<RedisConnection, any Error>] = [:]
+    /// Connections that went inactive and were replaced; closed with the rest.
+    private var retired: [RedisConnection] = []
+    private var isClosed = false
 
     public init(connector: NodeConnector) { self.connector = connector }
 
     public func connection(_ endpoint: RedisEndpoint) async throws -> RedisConnection {
         if let existing = connections[endpoint], existing.isActive { return existing }
-        let connection = try await connector.connect(endpoint)
+        if let pending = opening[endpoint] { return try await pending.value }
+        guard !isClosed else { throw RedisError(.connectionClosed, endpoint: endpoint) }
+        if let stale = connections.removeValue(forKey: endpoint) { retired.append(stale) }
+        let task = Task { [connector] in try await connector.connect(endpoint) }
+        opening[endpoint] = task
+        let result = await task.result
+        opening[endpoint] = nil
+        let connection = try result.get()
+        // The pool was closed while this connect ran: nothing may outlive it.
+        if isClosed {
+            await connection.close()
+            throw RedisError(.connectionClosed, endpoint: endpoint)
+        }
         connections[endpoint] = connection
         return connection
     }
@@ -43,9 +78,32 @@ public actor NodeConnectionPool {
         try await connection(endpoint).send(command)
     }
 
+    /// Closes every connection the pool opened, waiting for connects under way; the pool opens no
+    /// more afterwards.
     public func closeAll() async {
-        for connection in connections.values { await connection.close() }
+        isClosed = true
+        for task in opening.values {
+            if case .success(let connection) = await task.result { await connection.close() }
+        }
+        for connection in Array(connections.values) + retired { await connection.close() }
         connections.removeAll()
+        retired.removeAll()
+    }
+}
+
+/// Runs `body` with a pool of connections through `connector`, and closes them all afterwards,
+/// on success and on failure alike (awaited, so nothing is left open when this returns).
+public func withNodeConnectionPool<Result: Sendable>(
+    _ connector: NodeConnector, _ body: (NodeConnectionPool) async throws -> Result
+) async throws -> Result {
+    let pool = NodeConnectionPool(connector: connector)
+    do {
+        let result = try await body(pool)
+        await pool.closeAll()
+        return result
+    } catch {
+        await pool.closeAll()
+        throw error
     }
 }
 

@@ -7,31 +7,32 @@ extension SlotMigrator {
                       deadline: Deadline) async throws {
         guard !actions.isEmpty else { return }
         progress.step("closing \(actions.count) slot(s) left open by an interrupted run")
-        let pool = NodeConnectionPool(connector: connector)
-        defer { Task { await pool.closeAll() } }
-        var finishing: [SlotTransfer] = []
-        for action in actions {
-            progress.detail(action.description)
-            switch action {
-            case .finish(let slot, let source, let target):
-                finishing.append(SlotTransfer(source: source, target: target, slots: [slot]))
-            case .settle(let slot, let owner):
-                let command = RedisCommand("CLUSTER", "SETSLOT", String(slot), "NODE", owner)
-                for id in [owner] + masters.filter({ $0 != owner }) {
-                    guard let endpoint = endpoints[id] else { continue }
-                    do {
-                        _ = try await pool.send(endpoint, command)
-                    } catch {
-                        throw GeneralFailure(.operationFailed,
-                            "\(endpoint): cannot settle slot \(slot) on its owner \(owner): \(error); check the node and run scale again")
+        let finishing = try await withNodeConnectionPool(connector) { pool -> [SlotTransfer] in
+            var finishing: [SlotTransfer] = []
+            for action in actions {
+                progress.detail(action.description)
+                switch action {
+                case .finish(let slot, let source, let target):
+                    finishing.append(SlotTransfer(source: source, target: target, slots: [slot]))
+                case .settle(let slot, let owner):
+                    let command = RedisCommand("CLUSTER", "SETSLOT", String(slot), "NODE", owner)
+                    for id in [owner] + masters.filter({ $0 != owner }) {
+                        guard let endpoint = endpoints[id] else { continue }
+                        do {
+                            _ = try await pool.send(endpoint, command)
+                        } catch {
+                            throw GeneralFailure(.operationFailed,
+                                "\(endpoint): cannot settle slot \(slot) on its owner \(owner): \(error); check the node and run scale again")
+                        }
+                    }
+                case .rollback(let slot, let nodes):
+                    for id in nodes {
+                        guard let endpoint = endpoints[id] else { continue }
+                        _ = try await pool.send(endpoint, RedisCommand("CLUSTER", "SETSLOT", String(slot), "STABLE"))
                     }
                 }
-            case .rollback(let slot, let nodes):
-                for id in nodes {
-                    guard let endpoint = endpoints[id] else { continue }
-                    _ = try await pool.send(endpoint, RedisCommand("CLUSTER", "SETSLOT", String(slot), "STABLE"))
-                }
             }
+            return finishing
         }
         // Finishing is an ordinary move of the slot: every step of it can be repeated.
         try await run(finishing, endpoints: endpoints, masters: masters, deadline: deadline)

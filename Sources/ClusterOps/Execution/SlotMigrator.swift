@@ -102,8 +102,7 @@ public struct SlotMigrator: Sendable {
         // One lane per (source, target) pair.
         var lanes: [String: [SlotTransfer]] = [:]
         for transfer in transfers { lanes[transfer.source + ">" + transfer.target, default: []].append(transfer) }
-        let announcer = NodeConnectionPool(connector: connector)
-        do {
+        try await withNodeConnectionPool(connector) { announcer in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for key in lanes.keys.sorted() {
                     let lane = lanes[key] ?? []
@@ -114,11 +113,7 @@ public struct SlotMigrator: Sendable {
                 }
                 try await group.waitForAll()
             }
-        } catch {
-            await announcer.closeAll()
-            throw error
         }
-        await announcer.closeAll()
         return counter
     }
 
@@ -126,11 +121,9 @@ public struct SlotMigrator: Sendable {
         var total = 0
         for transfer in transfers {
             guard let endpoint = endpoints[transfer.source] else { continue }
-            let connection = try await connector.connect(endpoint)
-            defer { Task { await connection.close() } }
-            let replies = try await connection.pipeline(transfer.slots.map {
-                RedisCommand("CLUSTER", "COUNTKEYSINSLOT", String($0))
-            })
+            let replies = try await connector.withConnection(endpoint) { connection in
+                try await connection.pipeline(transfer.slots.map { RedisCommand("CLUSTER", "COUNTKEYSINSLOT", String($0)) })
+            }
             total += replies.reduce(0) { $0 + Int((try? $1.get().int) ?? 0) }
         }
         return total
