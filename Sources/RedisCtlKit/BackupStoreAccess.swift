@@ -29,12 +29,5 @@ extension DeploymentTarget {
 
 /// Runs `body` with the store and shuts the store down afterwards, also on failure.
 func withBackupStore<Result>(_ store: any BackupStore, _ body: (any BackupStore) async throws -> Result) async throws -> Result {
-    do {
-        let result = try await body(store)
-        await store.shutdown()
-        return result
-    } catch {
-        await store.shutdown()
-        throw error
-    }
+    try await withCleanup({ try await body(store) }, cleanup: { await store.shutdown() })
 }

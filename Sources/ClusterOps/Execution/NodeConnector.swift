@@ -22,14 +22,7 @@ public struct NodeConnector: Sendable {
         _ endpoint: RedisEndpoint, authenticated: Bool = true, _ body: (RedisConnection) async throws -> Result
     ) async throws -> Result {
         let connection = authenticated ? try await connect(endpoint) : try await connectWithoutPassword(endpoint)
-        do {
-            let result = try await body(connection)
-            await connection.close()
-            return result
-        } catch {
-            await connection.close()
-            throw error
-        }
+        return try await withCleanup({ try await body(connection) }, cleanup: { await connection.close() })
     }
 
     /// Connects without credentials: `verify` checks that such a connection is refused.
@@ -97,14 +90,7 @@ public func withNodeConnectionPool<Result: Sendable>(
     _ connector: NodeConnector, _ body: (NodeConnectionPool) async throws -> Result
 ) async throws -> Result {
     let pool = NodeConnectionPool(connector: connector)
-    do {
-        let result = try await body(pool)
-        await pool.closeAll()
-        return result
-    } catch {
-        await pool.closeAll()
-        throw error
-    }
+    return try await withCleanup({ try await body(pool) }, cleanup: { await pool.closeAll() })
 }
 
 extension NodeConnectionPool {
