@@ -1,4 +1,5 @@
 import Foundation
+import RedisCtlCore
 
 /// A JSON value as the API server sends it: objects are read by path (`json["status"]["readyReplicas"].int`)
 /// without a typed model for every kind.
@@ -127,5 +128,27 @@ extension KubeJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Exp
     public init(arrayLiteral elements: KubeJSON...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, KubeJSON)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
+
+extension KubeJSON {
+    /// This value as a typed read model. Fails, naming what was read, when the server's object lacks
+    /// a field the model needs or holds one of another type.
+    public func decode<Model: Decodable>(_ type: Model.Type, what: String) throws -> Model {
+        do {
+            return try JSONDecoder().decode(Model.self, from: try jsonData())
+        } catch {
+            throw KubernetesReadError(what: what, reason: "\(error)")
+        }
+    }
+}
+
+/// An object from the API server that does not have the shape its kind should have.
+public struct KubernetesReadError: RedisCtlFailure {
+    public let what: String
+    public let reason: String
+    public var category: FailureCategory { .operationFailed }
+    public var message: String {
+        "the API server sent \(what) that cannot be read (\(reason.prefix(300))); check the API server and the object"
     }
 }

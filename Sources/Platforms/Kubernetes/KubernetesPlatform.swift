@@ -141,7 +141,8 @@ public struct KubernetesPlatform: Platform {
             return try await pollPods(count: count, deadline: deadline, reporter: reporter)
         } catch let timeout as WaitTimedOut {
             // The pods' own conditions rarely say why; their latest events usually do.
-            let events = (try? await latestEvents(forPodsNotReady: try await podObjects(), expected: count)) ?? []
+            // Best effort: the timeout is the error; the events only add why, when they can be read.
+            let events = (try? await latestEvents(forPodsNotReady: try await podViews(), expected: count)) ?? []
             guard !events.isEmpty else { throw timeout }
             throw WaitTimedOut(what: timeout.what, lastObservation: [timeout.lastObservation ?? "", "last events: "
                 + events.joined(separator: "; ")].filter { !$0.isEmpty }.joined(separator: "; "))
@@ -150,64 +151,46 @@ public struct KubernetesPlatform: Platform {
 
     /// "redis-cluster-3: BackOff: Back-off restarting failed container", one per pod not ready or
     /// not there (a pod in back-off may have no object between its attempts).
-    private func latestEvents(forPodsNotReady pods: [KubeJSON], expected: Int) async throws -> [String] {
-        let ready = Set(pods.filter(Self.isReady).compactMap { $0["metadata"]["name"].string })
+    private func latestEvents(forPodsNotReady pods: [PodView], expected: Int) async throws -> [String] {
+        let ready = Set(pods.filter(\.isReady).map(\.name))
         let waiting = Set((0..<expected).map { "\(names.statefulSet)-\($0)" }).subtracting(ready)
         guard !waiting.isEmpty else { return [] }
         let events = try await client.list("/api/v1/namespaces/\(namespace)/events", labelSelector: nil).items
         var latest: [String: (time: String, text: String)] = [:]
-        for event in events {
-            guard event["involvedObject"]["kind"].string == "Pod",
-                  let pod = event["involvedObject"]["name"].string, waiting.contains(pod) else { continue }
-            // RFC 3339 UTC timestamps sort as strings.
-            let time = event["lastTimestamp"].string ?? event["eventTime"].string
-                ?? event["metadata"]["creationTimestamp"].string ?? ""
+        for item in events {
+            let event = try item.decode(EventView.self, what: "an Event")
+            guard event.involvedObject?.kind == "Pod", let pod = event.involvedObject?.name, waiting.contains(pod) else { continue }
             // One line per pod, however chatty the message: whitespace runs collapse, long text is cut.
-            let message = (event["message"].string ?? "").split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            let text = [event["reason"].string, message.count > 240 ? message.prefix(240) + "…" : message]
+            let message = (event.message ?? "").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let text = [event.reason, message.count > 240 ? message.prefix(240) + "…" : message]
                 .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-            if latest[pod].map({ $0.time <= time }) ?? true { latest[pod] = (time, text) }
+            if latest[pod].map({ $0.time <= event.time }) ?? true { latest[pod] = (event.time, text) }
         }
         return latest.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.text)" }
     }
 
     private func pollPods(count: Int, deadline: Deadline, reporter: ReadyCountReporter) async throws -> [PodEndpoint] {
         try await poll("\(count) pods of \(names.statefulSet) to be ready", until: deadline,
-                              initialInterval: .milliseconds(100), maxInterval: .seconds(1)) {
-            guard let statefulSet = try await client.get(statefulSetPath) else {
-                return .notYet("StatefulSet \(namespace)/\(names.statefulSet) does not exist")
+                       initialInterval: .milliseconds(100), maxInterval: .seconds(1)) {
+            let statefulSet = try await statefulSetView()
+            let pods = try await podViews()
+            reporter.report(pods.filter(\.isReady).count)
+            switch RolloutState.of(statefulSet, pods: pods, wanted: count, statefulSetName: "\(namespace)/\(names.statefulSet)") {
+            case .complete: return .done(try await endpoints(of: pods))
+            case .waiting(let what): return .notYet(what)
             }
-            let pods = try await podObjects()
-            let ready = pods.filter(Self.isReady)
-            reporter.report(ready.count)
-            let status = statefulSet["status"]
-            let generation = statefulSet["metadata"]["generation"].int ?? 0
-            // Pods below the partition keep their revision until `restart` moves them on.
-            let partition = statefulSet["spec"]["updateStrategy"]["rollingUpdate"]["partition"].int ?? 0
-            let updateRevision = status["updateRevision"].string
-            let rolledOut = (status["observedGeneration"].int ?? 0) >= generation
-                && !pods.contains { Self.ordinal(of: $0) >= partition && Self.revision(of: $0) != updateRevision }
-            if rolledOut, ready.count >= count, pods.count >= count {
-                return .done(try await endpoints(of: pods))
-            }
-            let waiting = pods.filter { !Self.isReady($0) }.map(Self.notReadyReason)
-            let missing = count > pods.count ? ["\(count - pods.count) pod(s) not created yet"] : []
-            let rollout = rolledOut ? [] : ["rollout in progress (revision \(status["updateRevision"].string ?? "?"))"]
-            return .notYet("\(ready.count)/\(count) ready; " + (waiting + missing + rollout).joined(separator: "; "))
         }
     }
 
     public func pods() async throws -> [PodEndpoint] {
-        try await endpoints(of: try await podObjects())
+        try await endpoints(of: try await podViews())
     }
 
     // MARK: Rolling restarts
 
     public func podsAwaitingRestart() async throws -> [PodEndpoint] {
-        guard let statefulSet = try await client.get(statefulSetPath),
-              let updateRevision = statefulSet["status"]["updateRevision"].string
-        else { return [] }
-        let stale = try await podObjects().filter { Self.revision(of: $0) != updateRevision }
+        guard let updateRevision = try await statefulSetView()?.updateRevision else { return [] }
+        let stale = try await podViews().filter { $0.revision != updateRevision }
         return try await endpoints(of: stale).sorted { $0.ordinal > $1.ordinal }
     }
 
@@ -220,14 +203,16 @@ public struct KubernetesPlatform: Platform {
             let restarted = try await poll("\(pod.name) to come back on the new revision", until: deadline,
                                            initialInterval: .milliseconds(100), maxInterval: .seconds(1)) {
                 () async throws -> PollOutcome<PodEndpoint> in
-                guard let updateRevision = try await client.get(statefulSetPath)?["status"]["updateRevision"].string,
-                      let object = try await client.get(podPath(pod.name))
-                else { return .notYet("\(pod.name) not recreated yet") }
-                guard Self.revision(of: object) == updateRevision else { return .notYet("\(pod.name) still runs revision \(Self.revision(of: object) ?? "?")") }
-                guard Self.isReady(object), let endpoint = try await endpoints(of: [object]).first else {
-                    return .notYet(Self.notReadyReason(object))
+                let updateRevision = try await statefulSetView()?.updateRevision
+                let view = try await client.get(podPath(pod.name))?.decode(PodView.self, what: "Pod \(pod.name)")
+                switch RolloutState.ofRestarted(view, name: pod.name, updateRevision: updateRevision) {
+                case .waiting(let what): return .notYet(what)
+                case .complete:
+                    guard let view, let endpoint = try await endpoints(of: [view]).first else {
+                        return .notYet("\(pod.name) has no address yet")
+                    }
+                    return .done(endpoint)
                 }
-                return .done(endpoint)
             }
             try await apply(statefulSet, partition: nil)
             return restarted
@@ -265,52 +250,32 @@ public struct KubernetesPlatform: Platform {
                                    fieldManager: Self.fieldManager, dryRun: false)
     }
 
-    /// The StatefulSet revision a pod was created from.
-    static func revision(of pod: KubeJSON) -> String? {
-        pod["metadata"]["labels"]["controller-revision-hash"].string
+    private func statefulSetView() async throws -> StatefulSetView? {
+        try await client.get(statefulSetPath)?.decode(StatefulSetView.self, what: "StatefulSet \(names.statefulSet)")
     }
 
-    private func podObjects() async throws -> [KubeJSON] {
+    /// The Redis pods, by ordinal.
+    private func podViews() async throws -> [PodView] {
         let list = try await client.list("/api/v1/namespaces/\(namespace)/pods", labelSelector: podSelector)
-        return list.items.sorted { Self.ordinal(of: $0) < Self.ordinal(of: $1) }
+        return try list.items.map { try $0.decode(PodView.self, what: "a Pod") }.sorted { $0.ordinal < $1.ordinal }
     }
 
-    private func endpoints(of pods: [KubeJSON]) async throws -> [PodEndpoint] {
+    /// Pods with an address, as endpoints with their machine and zone.
+    private func endpoints(of pods: [PodView]) async throws -> [PodEndpoint] {
         var zones: [String: String?] = [:]
         var endpoints: [PodEndpoint] = []
         for pod in pods {
-            guard let name = pod["metadata"]["name"].string, let ip = pod["status"]["podIP"].string, !ip.isEmpty else {
-                continue
-            }
-            let nodeName = pod["spec"]["nodeName"].string
+            guard let ip = pod.podIP else { continue }
+            let nodeName = pod.spec?.nodeName
             if let nodeName, zones[nodeName] == nil {
                 let node = try await client.get("/api/v1/nodes/\(nodeName)")
                 zones[nodeName] = node?["metadata"]["labels"]["topology.kubernetes.io/zone"].string
             }
             endpoints.append(PodEndpoint(
-                name: name, ordinal: Self.ordinal(of: pod), endpoint: RedisEndpoint(host: ip, port: Self.redisPort),
-                nodeName: nodeName, zone: nodeName.flatMap { zones[$0] ?? nil }, ready: Self.isReady(pod)))
+                name: pod.name, ordinal: pod.ordinal, endpoint: RedisEndpoint(host: ip, port: Self.redisPort),
+                nodeName: nodeName, zone: nodeName.flatMap { zones[$0] ?? nil }, ready: pod.isReady))
         }
         return endpoints
-    }
-
-    static func ordinal(of pod: KubeJSON) -> Int {
-        pod["metadata"]["name"].string?.split(separator: "-").last.flatMap { Int($0) } ?? Int.max
-    }
-
-    static func isReady(_ pod: KubeJSON) -> Bool {
-        pod["status"]["conditions"].array?.contains {
-            $0["type"].string == "Ready" && $0["status"].string == "True"
-        } ?? false
-    }
-
-    /// "redis-cluster-3: ContainersNotReady (containers with unready status: [redis])".
-    static func notReadyReason(_ pod: KubeJSON) -> String {
-        let name = pod["metadata"]["name"].string ?? "?"
-        let ready = pod["status"]["conditions"].array?.first { $0["type"].string == "Ready" }
-        let reason = [ready?["reason"].string, ready?["message"].string].compactMap { $0 }.joined(separator: " ")
-        let phase = pod["status"]["phase"].string ?? "Pending"
-        return reason.isEmpty ? "\(name): \(phase)" : "\(name): \(reason)"
     }
 
     // MARK: Credentials and endpoints
