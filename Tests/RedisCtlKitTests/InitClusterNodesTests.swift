@@ -42,6 +42,49 @@ import TestSupport
         return states
     }
 
+    /// The parameters init-cluster changes while the cluster forms, as each node has them.
+    static func formationConfig(_ nodes: [RedisServerProcess]) async throws -> [[String: String]] {
+        var values: [[String: String]] = []
+        for node in nodes {
+            let connection = try await node.connect()
+            var config: [String: String] = [:]
+            for name in ["cluster-node-timeout", "repl-diskless-sync", "repl-diskless-sync-max-replicas"] {
+                config[name] = try await connection.send("CONFIG", "GET", name).array?.last?.string
+            }
+            await connection.close()
+            values.append(config)
+        }
+        return values
+    }
+
+    @Test func nodesGetTheirOwnSettingsBackAfterForming() async throws {
+        let nodes = try await Self.startNodes(6, extraConfig: ["repl-diskless-sync no"])
+        defer { nodes.forEach { $0.stop() } }
+        let before = try await Self.formationConfig(nodes)
+        #expect(before.allSatisfy { $0["repl-diskless-sync-max-replicas"] == "0" && $0["repl-diskless-sync"] == "no" })
+
+        let run = try await Self.run(InitClusterCommand(masters: 3, replicasPerMaster: 1), nodes: nodes)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try run.json()["status"] as? String == "formed")
+        #expect(try await Self.clusterState(nodes).allSatisfy { $0.slots == 16384 && $0.known == 6 })
+        #expect(try await Self.formationConfig(nodes) == before)
+    }
+
+    @Test func aNodeRefusingConfigIsNamedAndFormsWithItsOwnSettings() async throws {
+        var nodes = try await Self.startNodes(2)
+        nodes.append(try await RedisServerProcess.start(
+            extraConfig: ["cluster-enabled yes", "cluster-node-timeout 2000", "rename-command CONFIG \"\""],
+            password: Self.password))
+        defer { nodes.forEach { $0.stop() } }
+
+        let run = try await Self.run(InitClusterCommand(masters: 3, replicasPerMaster: 0), nodes: nodes)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("\(nodes[2].endpoint)") && run.stderr.contains("CONFIG refused"), "\(run.stderr)")
+        #expect(try await Self.clusterState(nodes).allSatisfy { $0.slots == 16384 && $0.known == 3 })
+        let others = try await Self.formationConfig(Array(nodes.prefix(2)))
+        #expect(others.allSatisfy { $0["cluster-node-timeout"] == "2000" && $0["repl-diskless-sync-max-replicas"] == "0" })
+    }
+
     @Test func dryRunThenResumeThenNoOp() async throws {
         let nodes = try await Self.startNodes(3)
         defer { nodes.forEach { $0.stop() } }
@@ -93,6 +136,7 @@ import TestSupport
 
     @Test func unreachableClusterBusFailsWithinTheTimeoutNamingTheNode() async throws {
         var nodes = try await Self.startNodes(2)
+        let before = try await Self.formationConfig(nodes)
         // This node tells its peers to reach its cluster bus on a port where nothing listens.
         let deadPort = 23000 + Int.random(in: 0..<5000)
         nodes.append(try await RedisServerProcess.start(
@@ -108,5 +152,9 @@ import TestSupport
         #expect(run.stderr.contains("timed out"), "\(run.stderr)")
         #expect(run.stderr.contains(nodes[2].endpoint.description), "\(run.stderr)")
         #expect(elapsed < .seconds(20), "took \(elapsed)")
+        // The failed (timed-out) init put every setting back.
+        #expect(try await Self.formationConfig(Array(nodes.prefix(2))) == before)
+        let third = try await Self.formationConfig([nodes[2]])
+        #expect(third.first?["cluster-node-timeout"] == "2000" && third.first?["repl-diskless-sync-max-replicas"] == "0")
     }
 }

@@ -26,7 +26,8 @@ public struct InitClusterOutcome: Sendable, Codable {
 public struct ClusterInitializer: Sendable {
     public let connector: NodeConnector
     public let progress: any ProgressReporter
-    /// cluster-node-timeout while a brand-new cluster forms (nil: leave the nodes' own).
+    /// cluster-node-timeout while a brand-new cluster forms (nil: leave the nodes' own); the other
+    /// `FormationSettings` apply to every init.
     public let formationNodeTimeoutMs: Int?
     /// The deployment's cluster-node-timeout, restored after formation when a node's own value is unknown.
     public let configuredNodeTimeoutMs: Int?
@@ -79,20 +80,21 @@ public struct ClusterInitializer: Sendable {
                                    : "resuming cluster formation: \(steps.count) step(s) left")
         }
         let nodeIds = observed.mapValues(\.nodeId)
-        // Brand-new nodes only: Redis keeps a master that just got its slots in cluster_state:fail
-        // for min(cluster-node-timeout, 5 s) (its rejoin delay, meant for masters coming back from a
-        // partition). A new cluster has no data and no clients yet, so formation runs with a short
-        // timeout and every node gets its configured value back before we return, also on failure.
-        let shortenTimeout = wasFresh && !steps.isEmpty && formationNodeTimeoutMs != nil
-        let restoreTimeouts = shortenTimeout ? try await shortenNodeTimeouts(members, pool: pool) : [:]
+        // A new cluster has no data and no clients yet: it forms with settings that make it fast,
+        // and every node gets its own values back before we return, also on failure or timeout.
+        let tuner = FormationTuner(pool: pool, progress: progress)
+        let settings = FormationSettings.forInit(replicasPerMaster: replicasPerMaster,
+                                                 nodeTimeoutMs: wasFresh ? formationNodeTimeoutMs : nil)
+        let restorations = steps.isEmpty ? [] : await tuner.apply(settings, to: members,
+                                                                  configuredNodeTimeoutMs: configuredNodeTimeoutMs)
         do {
             try await form(steps: steps, layout: layout, nodeIds: nodeIds, endpoints: endpoints, pool: pool,
                            deadline: deadline)
         } catch {
-            await restore(restoreTimeouts, pool: pool)
+            await tuner.restore(restorations)
             throw error
         }
-        await restore(restoreTimeouts, pool: pool)
+        await tuner.restore(restorations)
         if steps.isEmpty { return outcome(.alreadyInitialized) }
         return outcome(wasFresh ? .formed : .resumed)
     }
@@ -112,37 +114,6 @@ public struct ClusterInitializer: Sendable {
             progress.step("waiting for \(layout.replicas.count) replicas to sync with their masters")
         }
         try await waitForHealthyReplication(layout: layout, pool: pool, deadline: deadline)
-    }
-
-    // MARK: Node timeout during formation
-
-    /// Sets the formation timeout on every member; returns what to put back on each.
-    private func shortenNodeTimeouts(_ members: [LayoutCandidate], pool: NodeConnectionPool) async throws -> [RedisEndpoint: String] {
-        guard let formation = formationNodeTimeoutMs else { return [:] }
-        var originals: [RedisEndpoint: String] = [:]
-        for member in members {
-            let reply = try await pool.send(member.endpoint, RedisCommand("CONFIG", "GET", "cluster-node-timeout"))
-            var original = reply.array?.last?.string ?? reply.map?.first?.value.string
-            // A value equal to ours was left by an interrupted run: the spec's value is the real one.
-            if original == String(formation) { original = configuredNodeTimeoutMs.map(String.init) }
-            if let original { originals[member.endpoint] = original }
-        }
-        for member in members {
-            _ = try await pool.send(member.endpoint,
-                                    RedisCommand("CONFIG", "SET", "cluster-node-timeout", String(formation)))
-        }
-        return originals
-    }
-
-    private func restore(_ timeouts: [RedisEndpoint: String], pool: NodeConnectionPool) async {
-        for (endpoint, value) in timeouts.sorted(by: { $0.key.description < $1.key.description }) {
-            do {
-                _ = try await pool.send(endpoint, RedisCommand("CONFIG", "SET", "cluster-node-timeout", value))
-            } catch {
-                progress.warning("\(endpoint): could not restore cluster-node-timeout \(value) "
-                                 + "(\(Self.reason(error))); set it with CONFIG SET or restart the node")
-            }
-        }
     }
 
     // MARK: Observation
