@@ -1,4 +1,5 @@
 import Foundation
+@testable import Platforms
 import RESP
 import RedisCtlCore
 @testable import RedisCtlKit
@@ -111,16 +112,42 @@ struct LocalTestEnvironment {
     /// Stops every process this environment's cluster started and removes its files, even after a failure.
     func tearDown() async {
         _ = await run(settings(yes: true)) { try await DestroyCommand(deleteData: true).run($0) }
-        if let pods = try? FileManager.default.contentsOfDirectory(atPath: clusterDirectory.appendingPathComponent("pods").path) {
-            for pod in pods {
-                let file = clusterDirectory.appendingPathComponent("pods/\(pod)/redis.pid")
-                if let text = try? String(contentsOf: file, encoding: .utf8),
-                   let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                    kill(pid, SIGKILL)
-                }
+        // Whatever destroy left running, proven to be a pod's server before it is killed.
+        let pods = clusterDirectory.appendingPathComponent("pods")
+        for pod in (try? FileManager.default.contentsOfDirectory(atPath: pods.path)) ?? [] {
+            if let process = LocalProcess.running(inPod: pods.appendingPathComponent(pod)) {
+                kill(process.pid, SIGKILL)
             }
         }
         try? FileManager.default.removeItem(at: stateDirectory)
+    }
+}
+
+/// A redis-server of no cluster of ours, started in the foreground by the test (so its PID is the
+/// test's own child), listening on a Unix socket only.
+struct ForeignRedisServer {
+    let process: Process
+    let directory: URL
+    var pid: Int32 { process.processIdentifier }
+
+    static func start() throws -> ForeignRedisServer {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redisctl-foreign-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try LocalProcess.redisServerPath())
+        process.arguments = ["--port", "0", "--unixsocket", directory.appendingPathComponent("s").path,
+                             "--dir", directory.path, "--save", "", "--appendonly", "no", "--daemonize", "no"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return ForeignRedisServer(process: process, directory: directory)
+    }
+
+    /// SIGKILL: it holds no data, and a child of the test process may start with SIGTERM blocked.
+    func stop() {
+        if process.isRunning { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
     }
 }
 

@@ -252,9 +252,19 @@ import Testing
     func destroyStopsExactlyItsProcesses(_ environment: LocalTestEnvironment) async throws {
         let pids = (0..<6).compactMap(environment.pid(ofPod:))
         #expect(pids.count == 6)
+        // A pid file naming another cluster's redis-server (a reused PID), and one naming nothing:
+        // destroy stops the pods' own servers and leaves the other one alone.
+        let other = try ForeignRedisServer.start()
+        defer { other.stop() }
+        let pods = environment.clusterDirectory.appendingPathComponent("pods")
+        try "\(other.pid)\n".write(to: pods.appendingPathComponent("\(environment.name)-0/redis.pid"),
+                                  atomically: true, encoding: .utf8)
+        try "999999999\n".write(to: pods.appendingPathComponent("\(environment.name)-1/redis.pid"),
+                               atomically: true, encoding: .utf8)
         let destroy = await environment.run { try await DestroyCommand().run($0) }
         #expect(destroy.status == 0, "\(destroy.stderr)")
         for pid in pids { #expect(!isAlive(pid), "process \(pid) still running after destroy") }
+        #expect(isAlive(other.pid), "destroy stopped a redis-server that is not one of its pods")
         let data = environment.clusterDirectory.appendingPathComponent("pods/\(environment.name)-0/data").path
         #expect(FileManager.default.fileExists(atPath: data), "destroy without --delete-data keeps the data")
 

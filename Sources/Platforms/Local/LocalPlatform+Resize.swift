@@ -18,10 +18,9 @@ extension LocalPlatform {
         }
         for ordinal in (wanted..<record.podCount).reversed() {
             let directory = podDirectory(ordinal)
-            if let pid = LocalProcess.readPID(directory.appendingPathComponent("redis.pid").path),
-               LocalProcess.isRedisServer(pid) {
-                progress.step("\(podName(ordinal)): stopping process \(pid)")
-                await LocalProcess.stop(pid: pid, deadline: deadline.capped(at: .seconds(30)))
+            if let process = runningProcess(ordinal) {
+                progress.step("\(podName(ordinal)): stopping process \(process.pid)")
+                await LocalProcess.stop(process, deadline: deadline.capped(at: .seconds(30)))
             }
             if deleteData {
                 try? FileManager.default.removeItem(at: directory)
@@ -56,8 +55,7 @@ extension LocalPlatform {
             let configURL = directory.appendingPathComponent("redis.conf")
             let previous = try? String(contentsOf: configURL, encoding: .utf8)
             if previous != config { try writePrivate(config, to: configURL) }
-            let pidFile = directory.appendingPathComponent("redis.pid").path
-            let running = LocalProcess.readPID(pidFile).map(LocalProcess.isRedisServer) ?? false
+            let running = runningProcess(ordinal) != nil
             if ordinal < existing, running {
                 if let previous, previous != config {
                     await applyLive(Self.changedDirectives(from: previous, to: config), ordinal: ordinal,
@@ -66,7 +64,7 @@ extension LocalPlatform {
                 continue
             }
             progress.step("\(podName(ordinal)): starting on \(address):\(Self.redisPort)")
-            _ = try await LocalProcess.start(configPath: configURL.path, pidFile: pidFile,
+            _ = try await LocalProcess.start(configPath: configURL.path, podDirectory: directory,
                                              logFile: directory.appendingPathComponent("redis.log").path, deadline: deadline)
         }
     }

@@ -159,7 +159,7 @@ public struct LocalPlatform: Platform {
             let configChanged = previous != config
             if configChanged { try writePrivate(config, to: configURL) }
 
-            switch (runningPID(ordinal), configChanged) {
+            switch (runningProcess(ordinal), configChanged) {
             case (.some, false):
                 result.unchanged.append(name)
                 continue
@@ -185,7 +185,7 @@ public struct LocalPlatform: Platform {
         let configURL = directory.appendingPathComponent("redis.conf")
         let config = try String(contentsOf: configURL, encoding: .utf8)
         _ = try await LocalProcess.start(
-            configPath: configURL.path, pidFile: directory.appendingPathComponent("redis.pid").path,
+            configPath: configURL.path, podDirectory: directory,
             logFile: directory.appendingPathComponent("redis.log").path, deadline: deadline)
         try writePrivate(config, to: runningConfigURL(ordinal))
     }
@@ -195,14 +195,13 @@ public struct LocalPlatform: Platform {
         podDirectory(ordinal).appendingPathComponent("redis.conf.running")
     }
 
-    private func runningPID(_ ordinal: Int) -> Int32? {
-        let pidFile = podDirectory(ordinal).appendingPathComponent("redis.pid").path
-        return LocalProcess.readPID(pidFile).flatMap { LocalProcess.isRedisServer($0) ? $0 : nil }
+    func runningProcess(_ ordinal: Int) -> PodProcess? {
+        LocalProcess.running(inPod: podDirectory(ordinal))
     }
 
     public func podsAwaitingRestart() async throws -> [PodEndpoint] {
         try await pods().filter { pod in
-            guard runningPID(pod.ordinal) != nil else { return false }
+            guard runningProcess(pod.ordinal) != nil else { return false }
             let wanted = try? String(contentsOf: podDirectory(pod.ordinal).appendingPathComponent("redis.conf"), encoding: .utf8)
             let running = try? String(contentsOf: runningConfigURL(pod.ordinal), encoding: .utf8)
             return wanted != running
@@ -211,8 +210,8 @@ public struct LocalPlatform: Platform {
 
     /// The configuration `apply` wrote for the pod is what it starts with.
     public func restart(_ pod: PodEndpoint, of deployment: RedisDeployment, deadline: Deadline) async throws -> PodEndpoint {
-        if let pid = runningPID(pod.ordinal) {
-            await LocalProcess.stop(pid: pid, deadline: deadline.capped(at: .seconds(30)))
+        if let process = runningProcess(pod.ordinal) {
+            await LocalProcess.stop(process, deadline: deadline.capped(at: .seconds(30)))
         }
         try await start(ordinal: pod.ordinal, deadline: deadline)
         let password = try await password()
@@ -227,8 +226,7 @@ public struct LocalPlatform: Platform {
     public func pods() async throws -> [PodEndpoint] {
         guard let record = try readRecord() else { return [] }
         return (0..<record.podCount).map { ordinal in
-            let pidFile = podDirectory(ordinal).appendingPathComponent("redis.pid").path
-            let alive = LocalProcess.readPID(pidFile).map(LocalProcess.isRedisServer) ?? false
+            let alive = runningProcess(ordinal) != nil
             return PodEndpoint(
                 name: podName(ordinal), ordinal: ordinal,
                 endpoint: RedisEndpoint(host: record.subnet.address(ordinal: ordinal), port: Self.redisPort),
@@ -283,10 +281,9 @@ public struct LocalPlatform: Platform {
         var result = ApplyResult()
         for ordinal in 0..<record.podCount {
             let directory = podDirectory(ordinal)
-            if let pid = LocalProcess.readPID(directory.appendingPathComponent("redis.pid").path),
-               LocalProcess.isRedisServer(pid) {
-                progress.step("\(podName(ordinal)): stopping process \(pid)")
-                await LocalProcess.stop(pid: pid, deadline: deadline.capped(at: .seconds(30)))
+            if let process = runningProcess(ordinal) {
+                progress.step("\(podName(ordinal)): stopping process \(process.pid)")
+                await LocalProcess.stop(process, deadline: deadline.capped(at: .seconds(30)))
             }
             result.deleted.append(podName(ordinal))
             if !deleteData {

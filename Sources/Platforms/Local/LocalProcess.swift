@@ -4,7 +4,16 @@ import RedisCtlCore
 import Glibc
 #endif
 
-/// Starting and stopping local redis-server processes, always by the PID they wrote themselves.
+/// A pod's redis-server process: its PID and the data directory that proves it is the pod's.
+struct PodProcess: Sendable, Equatable {
+    let pid: Int32
+    let dataDirectory: String
+
+    /// Checked again before every signal: a PID proven once can exit and be reused.
+    var isRunning: Bool { LocalProcess.runs(pid, in: dataDirectory) }
+}
+
+/// Starting and stopping local redis-server processes, each one proven to be the pod's first.
 enum LocalProcess {
     /// The redis-server binary: `$REDISCTL_REDIS_SERVER`, else the first on PATH, else /usr/bin.
     static func redisServerPath() throws -> String {
@@ -20,8 +29,9 @@ enum LocalProcess {
     }
 
     /// Runs `redis-server CONFIG`; the config says `daemonize yes`, so the launcher exits once the
-    /// server has forked and the PID comes from the pidfile.
-    static func start(configPath: String, pidFile: String, logFile: String, deadline: Deadline) async throws -> Int32 {
+    /// server has forked, and the process is found from the pod directory it runs in.
+    static func start(configPath: String, podDirectory: URL, logFile: String, deadline: Deadline) async throws -> PodProcess {
+        let pidFile = podDirectory.appendingPathComponent("redis.pid").path
         try? FileManager.default.removeItem(atPath: pidFile)
         let errorFile = configPath + ".start-errors"
         let status = try launchAndWait(try redisServerPath(), arguments: [configPath], errorFile: errorFile)
@@ -33,7 +43,9 @@ enum LocalProcess {
         }
         try? FileManager.default.removeItem(atPath: errorFile)
         return try await poll("redis-server to write \(pidFile)", until: deadline) {
-            if let pid = readPID(pidFile), isRedisServer(pid) { return .done(pid) }
+            if FileManager.default.fileExists(atPath: pidFile), let process = running(inPod: podDirectory) {
+                return .done(process)
+            }
             return .notYet(tail(of: logFile))
         }
     }
@@ -73,36 +85,76 @@ enum LocalProcess {
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
-    static func readPID(_ pidFile: String) -> Int32? {
-        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return nil }
-        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    /// True when `pid` is alive and is a redis-server, so a recycled PID is never signalled.
-    static func isRedisServer(_ pid: Int32) -> Bool {
-        guard pid > 0, kill(pid, 0) == 0 else { return false }
+    /// The redis-server a pod directory runs, or nil. Its pid file is only a hint: a process is
+    /// the pod's when it is alive, runs a `*-server` binary and its working directory is the pod's
+    /// data directory (redis-server changes into `dir` before it writes its pid file; no other
+    /// cluster's server runs there). A stale file or a reused PID fails that proof, and the process
+    /// table is searched instead, so the pod's own server is still found.
+    static func running(inPod podDirectory: URL) -> PodProcess? {
         #if os(Linux)
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-        let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        // A zombie has exited; only its parent's wait is missing.
-        if let close = state.lastIndex(of: ")"), state[state.index(after: close)...].hasPrefix(" Z") { return false }
-        return String(decoding: data, as: UTF8.self).contains("redis-server")
+        let data = podDirectory.appendingPathComponent("data").path
+        guard let dataDirectory = resolvedPath(data) else { return nil }
+        if let hint = readPID(podDirectory.appendingPathComponent("redis.pid").path),
+           PodProcess(pid: hint, dataDirectory: dataDirectory).isRunning {
+            return PodProcess(pid: hint, dataDirectory: dataDirectory)
+        }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = Int32(entry), pid > 1 else { continue }
+            let candidate = PodProcess(pid: pid, dataDirectory: dataDirectory)
+            if candidate.isRunning { return candidate }
+        }
+        return nil
         #else
-        return true
+        return nil
         #endif
     }
 
-    /// SIGTERM (Redis saves and exits), then SIGKILL if it is still there at the deadline.
-    static func stop(pid: Int32, deadline: Deadline) async {
-        guard isRedisServer(pid) else { return }
-        kill(pid, SIGTERM)
-        let stopped = (try? await poll("redis-server \(pid) to exit", until: deadline) {
-            isRedisServer(pid) ? .notYet("still running") : .done(true)
+    private static func readPID(_ pidFile: String) -> Int32? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: pidFile),
+              let size = attributes[.size] as? NSNumber, size.intValue <= 32,
+              let text = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    private static func resolvedPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// True when `pid` is alive (not a zombie), runs a `*-server` binary (redis-server,
+    /// valkey-server) and works in `dataDirectory`. A process of another user cannot be
+    /// inspected, and is never ours.
+    fileprivate static func runs(_ pid: Int32, in dataDirectory: String) -> Bool {
+        #if os(Linux)
+        guard pid > 0, kill(pid, 0) == 0,
+              let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+              cwd == dataDirectory,
+              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")"), !stat[stat.index(after: close)...].hasPrefix(" Z"),
+              let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        // Redis rewrites its title ("/usr/bin/redis-server 127.0.1.1:6379 [cluster]"): the
+        // binary is the first word.
+        let program = cmdline.prefix { $0 != 0 && $0 != UInt8(ascii: " ") }
+        return String(decoding: program, as: UTF8.self).split(separator: "/").last?.hasSuffix("-server") ?? false
+        #else
+        return false
+        #endif
+    }
+
+    /// SIGTERM (Redis saves and exits), then SIGKILL if it is still there at the deadline. Every
+    /// signal goes to a process just proven to be the pod's.
+    static func stop(_ process: PodProcess, deadline: Deadline) async {
+        guard process.isRunning else { return }
+        kill(process.pid, SIGTERM)
+        let stopped = (try? await poll("redis-server \(process.pid) to exit", until: deadline) {
+            process.isRunning ? .notYet("still running") : .done(true)
         }) ?? false
-        if !stopped {
-            kill(pid, SIGKILL)
-            _ = try? await poll("redis-server \(pid) to exit", until: .after(.seconds(5))) {
-                isRedisServer(pid) ? .notYet("still running") : .done(true)
+        if !stopped, process.isRunning {
+            kill(process.pid, SIGKILL)
+            _ = try? await poll("redis-server \(process.pid) to exit", until: .after(.seconds(5))) {
+                process.isRunning ? .notYet("still running") : .done(true)
             }
         }
     }
