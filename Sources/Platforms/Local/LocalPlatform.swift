@@ -225,8 +225,9 @@ public struct LocalPlatform: Platform {
 
     public func pods() async throws -> [PodEndpoint] {
         guard let record = try readRecord() else { return [] }
+        let processes = LocalProcess.running(inPods: (0..<record.podCount).map(podDirectory))
         return (0..<record.podCount).map { ordinal in
-            let alive = runningProcess(ordinal) != nil
+            let alive = processes[ordinal] != nil
             return PodEndpoint(
                 name: podName(ordinal), ordinal: ordinal,
                 endpoint: RedisEndpoint(host: record.subnet.address(ordinal: ordinal), port: Self.redisPort),

@@ -91,23 +91,34 @@ enum LocalProcess {
     /// cluster's server runs there). A stale file or a reused PID fails that proof, and the process
     /// table is searched instead, so the pod's own server is still found.
     static func running(inPod podDirectory: URL) -> PodProcess? {
-        #if os(Linux)
-        let data = podDirectory.appendingPathComponent("data").path
-        guard let dataDirectory = resolvedPath(data) else { return nil }
-        if let hint = readPID(podDirectory.appendingPathComponent("redis.pid").path),
-           PodProcess(pid: hint, dataDirectory: dataDirectory).isRunning {
-            return PodProcess(pid: hint, dataDirectory: dataDirectory)
+        running(inPods: [podDirectory])[0]
+    }
+
+    /// `running(inPod:)` of each directory, with one pass over the process table for all of them.
+    static func running(inPods podDirectories: [URL]) -> [PodProcess?] {
+        let dataDirectories = podDirectories.map { resolvedPath($0.appendingPathComponent("data").path) }
+        var found: [PodProcess?] = zip(podDirectories, dataDirectories).map { podDirectory, dataDirectory in
+            guard let dataDirectory, let hint = readPID(podDirectory.appendingPathComponent("redis.pid").path) else { return nil }
+            let process = PodProcess(pid: hint, dataDirectory: dataDirectory)
+            return process.isRunning ? process : nil
         }
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        for entry in entries {
-            guard let pid = Int32(entry), pid > 1 else { continue }
-            let candidate = PodProcess(pid: pid, dataDirectory: dataDirectory)
-            if candidate.isRunning { return candidate }
+        // The pods still unproven, by data directory.
+        var missing: [String: Int] = [:]
+        for (index, dataDirectory) in dataDirectories.enumerated() where found[index] == nil {
+            if let dataDirectory { missing[dataDirectory] = index }
         }
-        return nil
-        #else
-        return nil
-        #endif
+        guard !missing.isEmpty else { return found }
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), pid > 1,
+                  let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+                  let index = missing[cwd] else { continue }
+            let process = PodProcess(pid: pid, dataDirectory: cwd)
+            guard process.isRunning else { continue }
+            found[index] = process
+            missing[cwd] = nil
+            if missing.isEmpty { break }
+        }
+        return found
     }
 
     private static func readPID(_ pidFile: String) -> Int32? {
