@@ -58,8 +58,9 @@ public struct DeployCommand: Sendable {
             try context.emit(result)
             return report.healthy ? 0 : 1
         }
-        let initializer = ClusterInitializer(connector: try await target.connector(), progress: progress,
-                                             configuredNodeTimeoutMs: spec.redis.clusterNodeTimeoutMs)
+        let initializer = ClusterInitializer(connector: try await target.connector(deadline: deadline), progress: progress,
+                                             configuredNodeTimeoutMs: spec.redis.clusterNodeTimeoutMs,
+                                             formationRecord: try target.formationRecord(nodes: pods))
         let outcome = try await initializer.run(
             candidates: pods.map(\.layoutCandidate), masters: spec.masters,
             replicasPerMaster: spec.replicasPerMaster, dryRun: false, deadline: deadline)

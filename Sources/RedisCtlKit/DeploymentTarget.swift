@@ -81,9 +81,12 @@ struct DeploymentTarget: Sendable {
     }
 
     /// How to connect to a node (user, password, timeouts, dialer).
+    /// Every connect takes at most min(--timeout, 5 s) and every reply min(--timeout, 30 s), also on
+    /// connections that outlive `deadline` (the command's whole-run bound, where it has one).
     func connectionOptions(deadline: Deadline? = nil) async throws -> RedisConnectionOptions {
         RedisConnectionOptions(user: settings.user, password: try await password(),
-                               connectTimeout: .seconds(5), commandTimeout: .seconds(30), deadline: deadline)
+                               connectTimeout: min(.seconds(5), settings.timeout),
+                               commandTimeout: min(.seconds(30), settings.timeout), deadline: deadline)
     }
 
     /// The nodes to talk to: `--nodes` when given, else the platform's pods.

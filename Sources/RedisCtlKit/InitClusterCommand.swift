@@ -30,8 +30,11 @@ public struct InitClusterCommand: Sendable {
         let masters = self.masters ?? spec.masters
         let replicas = self.replicasPerMaster ?? spec.replicasPerMaster
         let pods = try await target.nodes()
-        let initializer = ClusterInitializer(connector: try await target.connector(), progress: context.progress,
-                                             configuredNodeTimeoutMs: spec.redis.clusterNodeTimeoutMs)
+        // Nodes redisctl did not configure have no configured node timeout to fall back on.
+        let initializer = ClusterInitializer(
+            connector: try await target.connector(deadline: deadline), progress: context.progress,
+            configuredNodeTimeoutMs: target.usesExplicitNodes ? nil : spec.redis.clusterNodeTimeoutMs,
+            formationRecord: try target.formationRecord(nodes: pods))
         return try await initializer.run(candidates: pods.map(\.layoutCandidate), masters: masters,
                                          replicasPerMaster: replicas, dryRun: dryRun, deadline: deadline)
     }

@@ -13,7 +13,7 @@ struct RollingRestart {
     /// Returns the names of the pods restarted, in order.
     func run(deadline: Deadline) async throws -> [String] {
         let platform = target.platform
-        let failover = ManualFailover(connector: try await target.connector())
+        let failover = ManualFailover(connector: try await target.connector(deadline: deadline))
         var restarted: [String] = []
         var remaining = try await platform.podsAwaitingRestart()
         let total = remaining.count

@@ -18,7 +18,7 @@ struct ScaleExecution {
     func run() async throws -> ScaleResult {
         let started = ContinuousClock.now
         let deadline = context.deadline()
-        let connector = try await target.connector()
+        let connector = try await target.connector(deadline: deadline)
         return try await withNodeConnectionPool(connector) { pool in
             try await run(pool: pool, connector: connector, started: started, deadline: deadline)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import RESP
+import RedisCtlCore
 import Testing
 import TestSupport
 @testable import RedisCtlKit
@@ -16,9 +17,11 @@ import TestSupport
             password: password)
     }
 
-    static func run(_ command: InitClusterCommand, nodes: [RedisServerProcess], timeout: Duration = .seconds(30)) async throws -> CommandRun {
-        let environment = try LocalTestEnvironment(spec: "")
-        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+    static func run(_ command: InitClusterCommand, nodes: [RedisServerProcess], timeout: Duration = .seconds(30),
+                    environment given: LocalTestEnvironment? = nil) async throws -> CommandRun {
+        let environment = try given ?? LocalTestEnvironment(spec: "")
+        let owned = given.map { _ in false } ?? true
+        defer { if owned { try? FileManager.default.removeItem(at: environment.stateDirectory) } }
         var settings = environment.settings(timeout: timeout, nodes: nodes.map(\.endpoint))
         settings.platform = .local
         return await environment.run(settings, extraEnvironment: ["REDISCTL_PASSWORD": password]) {
@@ -66,7 +69,80 @@ import TestSupport
         let run = try await Self.run(InitClusterCommand(masters: 3, replicasPerMaster: 1), nodes: nodes)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try run.json()["status"] as? String == "formed")
+        #expect(!run.stderr.contains("cannot record"), "formed untuned: \(run.stderr)")
         #expect(try await Self.clusterState(nodes).allSatisfy { $0.slots == 16384 && $0.known == 6 })
+        #expect(try await Self.formationConfig(nodes) == before)
+    }
+
+    /// SIGKILLed while the nodes carry the formation values (a 1 s node timeout among them), the
+    /// next run puts every node's own values back from the formation record, also when it fails too.
+    @Test func aKilledInitsSettingsArePutBackByTheNextRun() async throws {
+        // The last node announces a cluster bus port where nothing listens: an init waits for the
+        // nodes to agree, tuned, until it is killed (the first run) or times out (the second).
+        var nodes = try await Self.startNodes(5)
+        let deadPort = 23000 + Int.random(in: 0..<5000)
+        nodes.append(try await RedisServerProcess.start(
+            extraConfig: ["cluster-enabled yes", "cluster-node-timeout 2000", "cluster-announce-bus-port \(deadPort)"],
+            password: Self.password))
+        defer { nodes.forEach { $0.stop() } }
+        let before = try await Self.formationConfig(nodes)
+        let environment = try LocalTestEnvironment(spec: "")
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        let process = Process()
+        process.executableURL = try redisctlExecutable()
+        process.arguments = ["init-cluster", "--nodes", nodes.map(\.endpoint.description).joined(separator: ","),
+                             "--state-dir", environment.stateDirectory.path, "--timeout", "30s", "-q"]
+        process.environment = environment.environment.merging(["REDISCTL_PASSWORD": Self.password]) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        let pid = process.processIdentifier
+        defer { if isAlive(pid) { kill(pid, SIGKILL) } }
+        try await poll("init-cluster to set the formation values", until: .after(.seconds(30)),
+                       initialInterval: .milliseconds(2), maxInterval: .milliseconds(5)) {
+            guard isAlive(pid) else {
+                let said = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                throw GeneralFailure(.operationFailed, "init-cluster ended before it was killed: \(said)")
+            }
+            let config = try await Self.formationConfig(nodes)
+            return config.allSatisfy { $0["cluster-node-timeout"] == "1000" } ? .done(()) : .notYet("not set yet")
+        }
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+        let left = try await Self.formationConfig(nodes)
+        #expect(left.allSatisfy { $0["cluster-node-timeout"] == "1000" }, "the kill came too late: \(left)")
+        let records = environment.stateDirectory.appendingPathComponent("formation")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: records.path).count == 1)
+
+        let run = try await Self.run(InitClusterCommand(masters: 3, replicasPerMaster: 1), nodes: nodes,
+                                     timeout: .seconds(4), environment: environment)
+        #expect(run.status == 1 && run.stderr.contains("timed out"), "\(run.stderr)")
+        #expect(try await Self.formationConfig(nodes) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: records.path).isEmpty, "the record outlived the restore")
+    }
+
+    /// A damaged record is a one-line error (exit 2) before any node is changed.
+    @Test func aDamagedFormationRecordChangesNothing() async throws {
+        let nodes = try await Self.startNodes(3)
+        defer { nodes.forEach { $0.stop() } }
+        let before = try await Self.formationConfig(nodes)
+        let environment = try LocalTestEnvironment(spec: "")
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        var settings = environment.settings(nodes: nodes.map(\.endpoint))
+        settings.platform = .local
+        let context = CommandContext(settings: settings, console: CapturedOutput().console(),
+                                     environment: environment.environment, workingDirectory: environment.stateDirectory.path)
+        let target = try DeploymentTarget.resolve(context, nodes: .insteadOfPlatform)
+        let record = try target.formationRecord(nodes: try await target.nodes())
+        try FileManager.default.createDirectory(at: record.url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("{\"127.0.0.1:1\": [{\"name\": 5}]".utf8).write(to: record.url)
+
+        let run = try await Self.run(InitClusterCommand(masters: 3, replicasPerMaster: 0), nodes: nodes,
+                                     environment: environment)
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains("formation record") && run.stderr.contains("damaged"), "\(run.stderr)")
+        #expect(try await Self.clusterState(nodes).allSatisfy { $0.slots == 0 && $0.known == 1 })
         #expect(try await Self.formationConfig(nodes) == before)
     }
 

@@ -29,15 +29,19 @@ public struct ClusterInitializer: Sendable {
     /// cluster-node-timeout while a brand-new cluster forms (nil: leave the nodes' own); the other
     /// `FormationSettings` apply to every init.
     public let formationNodeTimeoutMs: Int?
-    /// The deployment's cluster-node-timeout, restored after formation when a node's own value is unknown.
+    /// The deployment's cluster-node-timeout, restored after formation when a node's own value is
+    /// unknown (nil for nodes redisctl did not configure).
     public let configuredNodeTimeoutMs: Int?
+    /// Each node's own values while formation has them changed, kept for a run that is killed.
+    public let formationRecord: any FormationRecord
 
     public init(connector: NodeConnector, progress: any ProgressReporter, formationNodeTimeoutMs: Int? = 1000,
-                configuredNodeTimeoutMs: Int? = nil) {
+                configuredNodeTimeoutMs: Int? = nil, formationRecord: any FormationRecord = NoFormationRecord()) {
         self.connector = connector
         self.progress = progress
         self.formationNodeTimeoutMs = formationNodeTimeoutMs
         self.configuredNodeTimeoutMs = configuredNodeTimeoutMs
+        self.formationRecord = formationRecord
     }
 
     public func run(candidates: [LayoutCandidate], masters: Int, replicasPerMaster: Int, dryRun: Bool,
@@ -48,55 +52,57 @@ public struct ClusterInitializer: Sendable {
         for warning in layout.warnings.prefix(2) { progress.warning(warning) }
         if layout.warnings.count > 2 { progress.warning("... and \(layout.warnings.count - 2) more replicas like these") }
 
-        let pool = NodeConnectionPool(connector: connector)
-        defer { Task { await pool.closeAll() } }
-        let members = layout.members
-        let endpoints = Dictionary(uniqueKeysWithValues: members.map { ($0.name, $0.endpoint) })
+        return try await withNodeConnectionPool(connector) { pool in
+            let members = layout.members
+            let endpoints = Dictionary(uniqueKeysWithValues: members.map { ($0.name, $0.endpoint) })
 
-        // A restarted node briefly claims the slots it owned before a failover, until the cluster bus
-        // tells it otherwise: a conflict is re-read for a few seconds before it counts as real.
-        let settleDeadline = deadline.capped(at: .seconds(10))
-        var observed: [String: ObservedNodeState]
-        var steps: [InitStep]
-        while true {
-            observed = try await observe(members, pool: pool)
-            do {
-                steps = try InitClusterPlanner.nextSteps(layout: layout, observed: observed)
-                break
-            } catch let error as ClusterOpsError where error.code == .slotConflict && !settleDeadline.hasPassed {
-                progress.detail("waiting for slot ownership to settle: \(error.message)")
-                try await Task.sleep(for: .milliseconds(200))
+            // A restarted node briefly claims the slots it owned before a failover, until the cluster bus
+            // tells it otherwise: a conflict is re-read for a few seconds before it counts as real.
+            let settleDeadline = deadline.capped(at: .seconds(10))
+            var observed: [String: ObservedNodeState]
+            var steps: [InitStep]
+            while true {
+                observed = try await observe(members, pool: pool)
+                do {
+                    steps = try InitClusterPlanner.nextSteps(layout: layout, observed: observed)
+                    break
+                } catch let error as ClusterOpsError where error.code == .slotConflict && !settleDeadline.hasPassed {
+                    progress.detail("waiting for slot ownership to settle: \(error.message)")
+                    try await Task.sleep(for: .milliseconds(200))
+                }
             }
-        }
-        let wasFresh = observed.values.allSatisfy { $0.isFresh && $0.ownedSlots.isEmpty }
-        func outcome(_ status: InitClusterOutcome.Status) -> InitClusterOutcome {
-            InitClusterOutcome(status: status, layout: layout, steps: steps.map(\.description),
-                               elapsedSeconds: seconds(ContinuousClock.now - started))
-        }
-        if dryRun { return outcome(.planned) }
+            let wasFresh = observed.values.allSatisfy { $0.isFresh && $0.ownedSlots.isEmpty }
+            func outcome(_ status: InitClusterOutcome.Status) -> InitClusterOutcome {
+                InitClusterOutcome(status: status, layout: layout, steps: steps.map(\.description),
+                                   elapsedSeconds: seconds(ContinuousClock.now - started))
+            }
+            if dryRun { return outcome(.planned) }
 
-        if !steps.isEmpty {
-            progress.step(wasFresh ? "forming a cluster of \(layout.masters.count) masters and \(layout.replicas.count) replicas"
-                                   : "resuming cluster formation: \(steps.count) step(s) left")
+            if !steps.isEmpty {
+                progress.step(wasFresh ? "forming a cluster of \(layout.masters.count) masters and \(layout.replicas.count) replicas"
+                                       : "resuming cluster formation: \(steps.count) step(s) left")
+            }
+            let nodeIds = observed.mapValues(\.nodeId)
+            // A new cluster has no data and no clients yet: it forms with settings that make it fast,
+            // and every node gets its own values back before we return, also on failure or timeout.
+            // A formed cluster gets nothing set; what a killed run left on it is still put back.
+            let tuner = FormationTuner(pool: pool, progress: progress, record: formationRecord)
+            let settings = steps.isEmpty
+                ? FormationSettings.leftoversOnly(formationNodeTimeoutMs: formationNodeTimeoutMs)
+                : FormationSettings.forInit(replicasPerMaster: replicasPerMaster, formationNodeTimeoutMs: formationNodeTimeoutMs,
+                                            shortenNodeTimeout: wasFresh)
+            let restorations = try await tuner.apply(settings, to: members, configuredNodeTimeoutMs: configuredNodeTimeoutMs)
+            do {
+                try await form(steps: steps, layout: layout, nodeIds: nodeIds, endpoints: endpoints, pool: pool,
+                               deadline: deadline)
+            } catch {
+                await tuner.restore(restorations, connector: connector)
+                throw error
+            }
+            await tuner.restore(restorations, connector: connector)
+            if steps.isEmpty { return outcome(.alreadyInitialized) }
+            return outcome(wasFresh ? .formed : .resumed)
         }
-        let nodeIds = observed.mapValues(\.nodeId)
-        // A new cluster has no data and no clients yet: it forms with settings that make it fast,
-        // and every node gets its own values back before we return, also on failure or timeout.
-        let tuner = FormationTuner(pool: pool, progress: progress)
-        let settings = FormationSettings.forInit(replicasPerMaster: replicasPerMaster,
-                                                 nodeTimeoutMs: wasFresh ? formationNodeTimeoutMs : nil)
-        let restorations = steps.isEmpty ? [] : await tuner.apply(settings, to: members,
-                                                                  configuredNodeTimeoutMs: configuredNodeTimeoutMs)
-        do {
-            try await form(steps: steps, layout: layout, nodeIds: nodeIds, endpoints: endpoints, pool: pool,
-                           deadline: deadline)
-        } catch {
-            await tuner.restore(restorations)
-            throw error
-        }
-        await tuner.restore(restorations)
-        if steps.isEmpty { return outcome(.alreadyInitialized) }
-        return outcome(wasFresh ? .formed : .resumed)
     }
 
     private func form(steps: [InitStep], layout: LayoutPlan, nodeIds: [String: String],

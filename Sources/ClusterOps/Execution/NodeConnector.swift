@@ -12,6 +12,14 @@ public struct NodeConnector: Sendable {
         self.dialer = dialer
     }
 
+    /// This connector bounded by `deadline` instead: cleanup that must run after the command's
+    /// deadline has passed (putting a node's settings back) gets a short bound of its own.
+    public func bounded(by deadline: Deadline) -> NodeConnector {
+        var bounded = options
+        bounded.deadline = deadline
+        return NodeConnector(options: bounded, dialer: dialer)
+    }
+
     public func connect(_ endpoint: RedisEndpoint) async throws -> RedisConnection {
         try await RedisConnection.connect(to: endpoint, options: options, dialer: dialer)
     }

@@ -1,5 +1,5 @@
 /// One `CONFIG SET` parameter and its value.
-public struct NodeSetting: Hashable, Sendable, CustomStringConvertible {
+public struct NodeSetting: Hashable, Sendable, Codable, CustomStringConvertible {
     public var name: String
     public var value: String
 
@@ -17,37 +17,65 @@ public struct NodeSetting: Hashable, Sendable, CustomStringConvertible {
 /// Redis's defaults a master waits `repl-diskless-sync-delay` (5 s) for more replicas before it
 /// starts the first full sync.
 public struct FormationSettings: Sendable, Equatable {
+    /// What every node gets while the cluster forms.
     public let settings: [NodeSetting]
+    /// The node timeout brand-new nodes form with. A node found with it, and no recorded value, was
+    /// left so by an interrupted init whose record is gone.
+    public let formationNodeTimeout: NodeSetting?
 
-    public init(_ settings: [NodeSetting]) { self.settings = settings }
+    public init(_ settings: [NodeSetting], formationNodeTimeout: NodeSetting? = nil) {
+        self.settings = settings
+        self.formationNodeTimeout = formationNodeTimeout
+    }
 
-    /// `nodeTimeoutMs` only for brand-new nodes: Redis keeps a master that just got its slots in
-    /// cluster_state:fail for min(cluster-node-timeout, 5 s), its rejoin delay after a partition.
-    public static func forInit(replicasPerMaster: Int, nodeTimeoutMs: Int?) -> FormationSettings {
+    /// `shortenNodeTimeout` only for brand-new nodes: Redis keeps a master that just got its slots
+    /// in cluster_state:fail for min(cluster-node-timeout, 5 s), its rejoin delay after a partition.
+    public static func forInit(replicasPerMaster: Int, formationNodeTimeoutMs: Int?,
+                               shortenNodeTimeout: Bool) -> FormationSettings {
+        let timeout = formationNodeTimeoutMs.map { NodeSetting("cluster-node-timeout", String($0)) }
         var settings = [
             NodeSetting("repl-diskless-sync", "yes"),
             // The full sync starts as soon as the master's replicas are connected.
             NodeSetting("repl-diskless-sync-max-replicas", String(max(replicasPerMaster, 1))),
         ]
-        if let nodeTimeoutMs { settings.insert(NodeSetting("cluster-node-timeout", String(nodeTimeoutMs)), at: 0) }
-        return FormationSettings(settings)
+        if shortenNodeTimeout, let timeout { settings.insert(timeout, at: 0) }
+        return FormationSettings(settings, formationNodeTimeout: timeout)
     }
 
-    /// What one node needs, given its current values (`CONFIG GET`): the settings to make, and the
-    /// values that put it back afterwards. A parameter the node does not know (an older Redis) is
-    /// left alone. A node timeout equal to the formation value was left by an interrupted init: the
-    /// deployment's value is the one to put back.
-    public func plan(current: [String: String], configuredNodeTimeoutMs: Int?) -> NodeTuning {
+    /// Nothing to set (the cluster is formed): only what an interrupted init left is put back.
+    public static func leftoversOnly(formationNodeTimeoutMs: Int?) -> FormationSettings {
+        FormationSettings([], formationNodeTimeout: formationNodeTimeoutMs.map { NodeSetting("cluster-node-timeout", String($0)) })
+    }
+
+    /// The parameters to read from each node (`CONFIG GET`) before planning.
+    public var parameters: [String] {
+        var names = settings.map(\.name)
+        if let timeout = formationNodeTimeout, !names.contains(timeout.name) { names.append(timeout.name) }
+        return names
+    }
+
+    /// What one node needs, given its current values and the values a killed init recorded for it
+    /// (`recorded`: its own values from before that init, which the current ones no longer are):
+    /// the settings to make, and the values that put it back afterwards. A parameter the node does
+    /// not know (an older Redis) is left alone. Without a record, a node timeout equal to the
+    /// formation value can only have been left by an interrupted init, and the deployment's value
+    /// (`configuredNodeTimeoutMs`, nil for nodes redisctl did not configure) is put back.
+    public func plan(current: [String: String], recorded: [NodeSetting], configuredNodeTimeoutMs: Int?) -> NodeTuning {
         var tuning = NodeTuning(apply: [], restore: [])
+        func recordedValue(_ name: String) -> String? { recorded.first { $0.name == name }?.value }
         for setting in settings {
-            guard let original = current[setting.name] else { continue }
-            if original != setting.value {
-                tuning.apply.append(setting)
-                tuning.restore.append(NodeSetting(setting.name, original))
-            } else if setting.name == "cluster-node-timeout", let configured = configuredNodeTimeoutMs,
-                      String(configured) != original {
-                tuning.restore.append(NodeSetting(setting.name, String(configured)))
-            }
+            guard let value = current[setting.name] else { continue }
+            if value != setting.value { tuning.apply.append(setting) }
+            let original = recordedValue(setting.name) ?? value
+            if original != setting.value { tuning.restore.append(NodeSetting(setting.name, original)) }
+        }
+        // Recorded values of settings this init does not make (a resumed init keeps the node timeout).
+        for setting in recorded where !settings.contains(where: { $0.name == setting.name }) {
+            tuning.restore.append(setting)
+        }
+        if let timeout = formationNodeTimeout, recordedValue(timeout.name) == nil, current[timeout.name] == timeout.value,
+           let configured = configuredNodeTimeoutMs.map(String.init), configured != timeout.value {
+            tuning.restore.append(NodeSetting(timeout.name, configured))
         }
         return tuning
     }
@@ -57,4 +85,19 @@ public struct FormationSettings: Sendable, Equatable {
 public struct NodeTuning: Hashable, Sendable {
     public var apply: [NodeSetting]
     public var restore: [NodeSetting]
+}
+
+/// Where init keeps each node's own values while it has changed them, so that the next run puts
+/// right what a killed one left. Keyed by member name (the pod, or `host:port` for `--nodes`).
+public protocol FormationRecord: Sendable {
+    func load() throws -> [String: [NodeSetting]]
+    /// Replaces the record; an empty one removes it.
+    func save(_ originals: [String: [NodeSetting]]) throws
+}
+
+/// No record (callers that form throwaway clusters): a killed run's values stay until a restart.
+public struct NoFormationRecord: FormationRecord {
+    public init() {}
+    public func load() throws -> [String: [NodeSetting]] { [:] }
+    public func save(_ originals: [String: [NodeSetting]]) throws {}
 }
