@@ -69,8 +69,14 @@ public protocol Platform: Sendable {
     var kind: String { get }
     /// The cluster's name.
     var clusterName: String { get }
-    /// Brings the pods to what the deployment asks (starts processes, applies manifests).
-    func apply(_ deployment: RedisDeployment, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult
+    /// Brings the pods to what the deployment asks (starts processes, applies manifests) and records
+    /// it as the deployed spec. Pods it would remove are first shown to `removalGuard`.
+    func apply(_ deployment: RedisDeployment, removalGuard: any PodRemovalGuard, deadline: Deadline,
+               progress: any ProgressReporter) async throws -> ApplyResult
+    /// The deployment the last apply or resize brought the pods to, with the size `scale` gave them;
+    /// nil when none is recorded (nothing deployed yet, or by a redisctl that kept no record).
+    /// A record that cannot be read fails, naming where it is.
+    func deployedSpec() async throws -> RedisDeployment?
     /// Waits until every pod the deployment asks for is ready; returns them ordered by ordinal.
     func waitForPods(count: Int, deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint]
     /// The pods as they are now, ordered by ordinal (ready or not).
@@ -93,9 +99,17 @@ public protocol Platform: Sendable {
     func shutdown() async
     /// `scale`: brings the pod count to `deployment`'s (the spec with the new shape). Growing creates
     /// the next ordinals and waits until they are ready; shrinking removes the highest ordinals, which
-    /// must already have left the Redis cluster. Their data stays unless `deleteData`.
-    func resize(_ deployment: RedisDeployment, deleteData: Bool, deadline: Deadline,
+    /// must already have left the Redis cluster (`removalGuard` is asked first). Their data stays
+    /// unless `deleteData`. Records `deployment` as the deployed spec.
+    func resize(_ deployment: RedisDeployment, removalGuard: any PodRemovalGuard, deleteData: Bool, deadline: Deadline,
                 progress: any ProgressReporter) async throws -> [PodEndpoint]
+}
+
+/// Asked before an apply or resize removes pods. Throws, naming them, unless each one can go
+/// without losing data (it owns no slots and holds no keys); the platform then changes nothing.
+/// The platform decides which pods a change removes; the guard knows how to ask Redis.
+public protocol PodRemovalGuard: Sendable {
+    func ensureRemovable(_ pods: [PodEndpoint], deadline: Deadline) async throws
 }
 
 extension Platform {

@@ -37,12 +37,19 @@ public struct DeployCommand: Sendable {
                                           applied: ApplyResult(objects), dryRun: objects))
             return 0
         }
-        // A scaled cluster keeps its size: the running cluster, not the spec, says how big it is.
-        let (target, live) = await target.adoptingLiveShape(progress: progress)
+        // The target already has the cluster's recorded size (a scaled cluster keeps it) and, without
+        // a spec file, its recorded spec: a re-run with nothing new changes nothing.
         let spec = target.deployment.spec
+        if let deployed = target.deployed {
+            let changed = deployed.differences(from: target.deployment)
+            if !changed.isEmpty {
+                progress.step("the spec differs from the deployed one in \(Self.describe(changed))")
+            }
+        }
         progress.step("deploying \(target.clusterName) on the \(target.platform.kind) platform "
                       + "(\(spec.masters) masters x \(1 + spec.replicasPerMaster) nodes)")
-        let applied = try await target.platform.apply(target.deployment, deadline: deadline, progress: progress)
+        let applied = try await target.platform.apply(target.deployment, removalGuard: target.removalGuard(progress: progress),
+                                                      deadline: deadline, progress: progress)
         let pods = try await target.platform.waitForPods(count: spec.redisPodCount, deadline: deadline, progress: progress)
         progress.step("\(pods.count)/\(spec.redisPodCount) pods ready")
         var result = DeployResult(cluster: target.clusterName, platform: target.platform.kind, applied: applied)
@@ -50,21 +57,19 @@ public struct DeployCommand: Sendable {
             try context.emit(result)
             return 0
         }
-        if let live, !live.hasInitialLayout {
+        let connector = try await target.connector(deadline: deadline)
+        if let live = try await LiveShape.read(pods: pods, connector: connector), !live.hasInitialLayout {
             // Slots were moved by scale: the cluster is formed, and init-cluster's layout no longer applies.
             result.initStatus = InitClusterOutcome.Status.alreadyInitialized.rawValue
-            let report = try await VerifyCommand().report(target: target, nodes: pods)
-            result.verify = report
-            try context.emit(result)
-            return report.healthy ? 0 : 1
+        } else {
+            let initializer = ClusterInitializer(connector: connector, progress: progress,
+                                                 configuredNodeTimeoutMs: spec.redis.clusterNodeTimeoutMs,
+                                                 formationRecord: try target.formationRecord(nodes: pods))
+            let outcome = try await initializer.run(
+                candidates: pods.map(\.layoutCandidate), masters: spec.masters,
+                replicasPerMaster: spec.replicasPerMaster, dryRun: false, deadline: deadline)
+            result.initStatus = outcome.status.rawValue
         }
-        let initializer = ClusterInitializer(connector: try await target.connector(deadline: deadline), progress: progress,
-                                             configuredNodeTimeoutMs: spec.redis.clusterNodeTimeoutMs,
-                                             formationRecord: try target.formationRecord(nodes: pods))
-        let outcome = try await initializer.run(
-            candidates: pods.map(\.layoutCandidate), masters: spec.masters,
-            replicasPerMaster: spec.replicasPerMaster, dryRun: false, deadline: deadline)
-        result.initStatus = outcome.status.rawValue
         // Pods whose configuration changed (a new maxmemory, image, ...) are restarted one by
         // one with the cluster healthy in between; apply itself never restarts a running pod.
         result.restarted = try await RollingRestart(target: target, progress: progress).run(deadline: deadline)
@@ -73,6 +78,12 @@ public struct DeployCommand: Sendable {
         result.verify = report
         try context.emit(result)
         return report.healthy ? 0 : 1
+    }
+
+    /// "spec.image, spec.redis.maxmemory", at most five named.
+    static func describe(_ paths: [String]) -> String {
+        paths.count > 5 ? paths.prefix(5).joined(separator: ", ") + " and \(paths.count - 5) more"
+                        : paths.joined(separator: ", ")
     }
 }
 

@@ -7,10 +7,14 @@ import Spec
 
 /// The deployment a command works on: its spec, its platform, and how to authenticate to its nodes.
 struct DeploymentTarget: Sendable {
-    let deployment: RedisDeployment
+    var deployment: RedisDeployment
     let platform: any Platform
     let settings: GlobalSettings
     let environment: [String: String]
+    /// The spec file `deployment` was read from; nil for the built-in defaults.
+    var specFile: String? = nil
+    /// The spec the platform recorded at its last apply or resize (see `adoptingDeployedSpec`).
+    var deployed: RedisDeployment? = nil
 
     var clusterName: String { deployment.metadata.name }
 
@@ -21,13 +25,10 @@ struct DeploymentTarget: Sendable {
     static func resolve(_ context: CommandContext, needsPlatform: Bool = true,
                         nodes nodesUse: NodesUse = .ignored) throws -> DeploymentTarget {
         let settings = context.settings
-        var deployment: RedisDeployment
-        if let path = settings.configPath {
-            deployment = try SpecLoader.load(path: path)
-        } else {
-            let implicit = URL(fileURLWithPath: context.workingDirectory).appendingPathComponent("redisctl.yaml").path
-            deployment = FileManager.default.fileExists(atPath: implicit) ? try SpecLoader.load(path: implicit) : .defaults
-        }
+        var deployment: RedisDeployment = .defaults
+        let implicit = URL(fileURLWithPath: context.workingDirectory).appendingPathComponent("redisctl.yaml").path
+        let specFile = settings.configPath ?? (FileManager.default.fileExists(atPath: implicit) ? implicit : nil)
+        if let specFile { deployment = try SpecLoader.load(path: specFile) }
         if let name = settings.name { deployment.metadata.name = name }
         if let namespace = settings.namespace { deployment.metadata.namespace = namespace }
         if let problem = SpecValidator.validate(deployment) {
@@ -37,7 +38,7 @@ struct DeploymentTarget: Sendable {
         if nodesUse == .insteadOfPlatform, let explicit = settings.nodes {
             return DeploymentTarget(deployment: deployment,
                                     platform: ExplicitNodes(clusterName: deployment.metadata.name, endpoints: explicit),
-                                    settings: settings, environment: context.environment)
+                                    settings: settings, environment: context.environment, specFile: specFile)
         }
         let platform: any Platform
         switch needsPlatform ? settings.platform : .local {
@@ -49,7 +50,7 @@ struct DeploymentTarget: Sendable {
             platform = try kubernetesPlatform(deployment, settings: settings, environment: context.environment)
         }
         return DeploymentTarget(deployment: deployment, platform: platform, settings: settings,
-                                environment: context.environment)
+                                environment: context.environment, specFile: specFile)
     }
 
     /// `REDISCTL_LOCAL_SUBNET=127.A.B` moves where the local platform starts looking for a free /24.
@@ -104,12 +105,15 @@ struct DeploymentTarget: Sendable {
 }
 
 extension DeploymentTarget {
-    /// Resolves the command after `resolve` and releases the platform's connections afterwards.
+    /// Resolves the command after `resolve`, takes the platform's deployed spec (`deployedSpec: .adopt`),
+    /// and releases the platform's connections afterwards.
     static func with<Result>(_ context: CommandContext, nodes: NodesUse = .ignored,
+                             deployedSpec: DeployedSpecUse = .adopt,
                              _ body: (DeploymentTarget) async throws -> Result) async throws -> Result {
         let target = try resolve(context, nodes: nodes)
         do {
-            let result = try await body(target)
+            let adopted = deployedSpec == .adopt ? try await target.adoptingDeployedSpec(progress: context.progress) : target
+            let result = try await body(adopted)
             await target.platform.shutdown()
             return result
         } catch {

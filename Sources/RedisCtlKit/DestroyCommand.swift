@@ -7,7 +7,7 @@ public struct DestroyCommand: Sendable {
     public init(deleteData: Bool = false) { self.deleteData = deleteData }
 
     public func run(_ context: CommandContext) async throws -> Int32 {
-        try await DeploymentTarget.with(context) { target in
+        try await DeploymentTarget.with(context, deployedSpec: .ignore) { target in
             if deleteData {
                 try context.confirm("delete cluster \(target.clusterName) and ALL its data on the \(target.platform.kind) platform?")
             }

@@ -37,9 +37,13 @@ struct ExplicitNodes: Platform {
         GeneralFailure(.usage, "\(what) needs a platform; --nodes only names Redis nodes")
     }
 
-    func apply(_ deployment: RedisDeployment, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult {
+    func apply(_ deployment: RedisDeployment, removalGuard: any PodRemovalGuard, deadline: Deadline,
+               progress: any ProgressReporter) async throws -> ApplyResult {
         throw noPlatform("applying the deployment")
     }
+
+    /// Nodes named on the command line keep no record of a spec.
+    func deployedSpec() async throws -> RedisDeployment? { nil }
 
     func waitForPods(count: Int, deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint] {
         try await pods()
@@ -61,7 +65,7 @@ struct ExplicitNodes: Platform {
         throw noPlatform("destroying the cluster")
     }
 
-    func resize(_ deployment: RedisDeployment, deleteData: Bool, deadline: Deadline,
+    func resize(_ deployment: RedisDeployment, removalGuard: any PodRemovalGuard, deleteData: Bool, deadline: Deadline,
                 progress: any ProgressReporter) async throws -> [PodEndpoint] {
         throw noPlatform("resizing the cluster")
     }

@@ -36,9 +36,30 @@ public struct ScaleCommand: Sendable {
             guard target.settings.nodes == nil else {
                 throw GeneralFailure(.usage, "scale adds and removes pods, so it works on the platform's pods; drop --nodes")
             }
+            try Self.checkSpec(of: target)
             let result = try await ScaleExecution(command: self, target: target, context: context).run()
             try context.emit(result)
             return result.verify.map { $0.healthy ? 0 : 1 } ?? 0
+        }
+    }
+
+    /// Scale changes the size and nothing else: every new or rewritten pod gets the spec the cluster
+    /// was deployed with. A spec file that says otherwise is named and refused (deploy rolls it out),
+    /// and without a record of the deployed spec there is nothing safe to write.
+    static func checkSpec(of target: DeploymentTarget) throws {
+        if let deployed = target.deployed {
+            guard let file = target.specFile else { return }
+            let changed = deployed.differences(from: target.deployment, ignoring: RedisDeployment.sizePaths)
+            guard changed.isEmpty else {
+                throw GeneralFailure(.cannotRun,
+                    "\(file) differs from the spec \(target.clusterName) was deployed with in "
+                    + "\(DeployCommand.describe(changed)); scale changes only the size: roll the spec out with "
+                    + "redisctl deploy --config \(file) first, or scale without --config")
+            }
+        } else if target.specFile == nil {
+            throw GeneralFailure(.cannotRun,
+                "cluster \(target.clusterName) has no record of the spec it was deployed with (not deployed yet, or "
+                + "by an older redisctl): deploy it (that records it), or pass its spec with --config")
         }
     }
 }

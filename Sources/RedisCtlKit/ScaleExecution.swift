@@ -76,7 +76,8 @@ struct ScaleExecution {
         let resized = resizedDeployment(masters: masters, replicas: replicas)
         if plan.podCountAfter > observation.pods.count {
             progress.step("adding \(plan.podCountAfter - observation.pods.count) pod(s)")
-            _ = try await target.platform.resize(resized, deleteData: false, deadline: deadline, progress: progress)
+            _ = try await target.platform.resize(resized, removalGuard: target.removalGuard(progress: progress),
+                                                 deleteData: false, deadline: deadline, progress: progress)
             observation = try await observe(membership)
             plan = try self.plan(observation, masters: masters, replicas: replicas)
         }
@@ -128,16 +129,16 @@ struct ScaleExecution {
         }
         if plan.podCountAfter < observation.pods.count {
             progress.step("removing \(observation.pods.count - plan.podCountAfter) pod(s)")
-            _ = try await target.platform.resize(resized, deleteData: command.deleteData, deadline: deadline,
-                                                 progress: progress)
+            _ = try await target.platform.resize(resized, removalGuard: target.removalGuard(progress: progress),
+                                                 deleteData: command.deleteData, deadline: deadline, progress: progress)
         }
 
         // 8. Settled and verified.
         observation = try await observe(membership)
         try await membership.waitUntilSettled(members(observation), deadline: deadline,
                                               what: "every node to agree on the scaled cluster")
-        let verifyTarget = DeploymentTarget(deployment: resized, platform: target.platform, settings: target.settings,
-                                            environment: target.environment)
+        var verifyTarget = target
+        verifyTarget.deployment = resized
         result.verify = try await VerifyCommand().report(target: verifyTarget, nodes: observation.pods.map(\.pod))
         result.elapsedSeconds = MigrationProgress.seconds(ContinuousClock.now - started)
         return result

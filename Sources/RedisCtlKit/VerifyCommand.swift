@@ -13,7 +13,6 @@ public struct VerifyCommand: Sendable {
         // --timeout bounds the whole check: a node that never answers is reported, not waited for.
         let deadline = context.deadline()
         return try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { target in
-            let (target, _) = await target.adoptingLiveShape(progress: context.progress)
             let report = try await report(target: target, nodes: try await target.nodes(), deadline: deadline)
             try context.emit(VerifyResult(report: report))
             return report.healthy ? 0 : 1

@@ -3,6 +3,7 @@ import Kubernetes
 import Manifests
 import RedisCtlCore
 import Spec
+import Synchronization
 import Testing
 import TestSupport
 @testable import Platforms
@@ -30,7 +31,7 @@ import TestSupport
 
     @Test func applyCreatesEverythingThenChangesNothing() async throws {
         try await Self.withPlatform { server, platform in
-            let first = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            let first = try await platform.apply(.defaults, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)), progress: SilentProgress())
             #expect(first.updated.isEmpty && first.unchanged.isEmpty)
             #expect(first.created.contains("Namespace redis-system"))
             #expect(first.created.contains("StatefulSet redis-system/redis-cluster"))
@@ -42,7 +43,7 @@ import TestSupport
             let password = try await platform.password()
             #expect(password.count == 32)
 
-            let second = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            let second = try await platform.apply(.defaults, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)), progress: SilentProgress())
             #expect(second.created.isEmpty && second.updated.isEmpty, "second apply changed \(second.updated)")
             #expect(second.unchanged.count == first.created.count)
             #expect(try await platform.password() == password, "the Secret was overwritten")
@@ -53,7 +54,7 @@ import TestSupport
     /// nil when absent, and a value that is not base64 text is an error naming the key.
     @Test func secretValuesAreDecodedOrRefused() async throws {
         try await Self.withPlatform { _, platform in
-            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            _ = try await platform.apply(.defaults, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)), progress: SilentProgress())
             let collection = CoreV1.Secret.resource.collectionPath(namespace: "redis-system")
             let id = Data("AKIDEXAMPLE".utf8).base64EncodedString()
             _ = try await platform.client.create(collection, body: #"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"backup-s3","namespace":"redis-system"},"data":{"AWS_ACCESS_KEY_ID":"\#(id)"}}"#)
@@ -67,11 +68,11 @@ import TestSupport
 
     @Test func changedSpecUpdatesConfigAndRollsTheStatefulSet() async throws {
         try await Self.withPlatform { server, platform in
-            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            _ = try await platform.apply(.defaults, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)), progress: SilentProgress())
             let before = server.object("statefulsets", namespace: "redis-system", name: "redis-cluster")
             var changed = RedisDeployment.defaults
             changed.spec.redis.maxmemory = "5gb"
-            let result = try await platform.apply(changed, deadline: .after(.seconds(30)), progress: SilentProgress())
+            let result = try await platform.apply(changed, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)), progress: SilentProgress())
             #expect(result.updated.contains("ConfigMap redis-system/redis-cluster-config"))
             #expect(result.updated.contains("StatefulSet redis-system/redis-cluster"))
             let after = server.object("statefulsets", namespace: "redis-system", name: "redis-cluster")
@@ -122,7 +123,7 @@ import TestSupport
         options.servesMonitoringCRDs = false
         try await Self.withPlatform(options: options) { server, platform in
             let progress = RecordingProgress()
-            let result = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: progress)
+            let result = try await platform.apply(.defaults, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)), progress: progress)
             #expect(progress.messages.contains { $0.contains("monitoring.coreos.com/v1") })
             #expect(!result.created.contains { $0.hasPrefix("ServiceMonitor") || $0.hasPrefix("PrometheusRule") })
             #expect(result.created.contains("StatefulSet redis-system/redis-cluster"))
@@ -131,7 +132,7 @@ import TestSupport
 
     @Test func waitingForPodsThatNeverComeNamesThem() async throws {
         try await Self.withPlatform { _, platform in
-            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            _ = try await platform.apply(.defaults, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)), progress: SilentProgress())
             do {
                 _ = try await platform.waitForPods(count: 6, deadline: .after(.milliseconds(600)), progress: SilentProgress())
                 Issue.record("pods reported ready with no kubelet")
@@ -145,7 +146,7 @@ import TestSupport
 
     @Test func waitingForPodsThatFailNamesTheirLatestEvent() async throws {
         try await Self.withPlatform { server, platform in
-            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            _ = try await platform.apply(.defaults, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)), progress: SilentProgress())
             let labels: JSONValue = ["app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "redis-cluster",
                                      "app.kubernetes.io/component": "redis"]
             for ordinal in 0..<6 {
@@ -182,18 +183,101 @@ import TestSupport
         }
     }
 
+    @Test func applyRecordsTheDeploymentOnTheStatefulSet() async throws {
+        try await Self.withPlatform { server, platform in
+            #expect(try await platform.deployedSpec() == nil)
+            var scaled = RedisDeployment.defaults
+            scaled.spec.masters = 5
+            scaled.spec.redis.maxmemory = "256mb"
+            scaled.spec.redis.extraConfig = ["lazyfree-lazy-eviction": "yes"]
+            _ = try await platform.apply(scaled, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)),
+                                         progress: SilentProgress())
+            #expect(try await platform.deployedSpec() == scaled)
+            // The same deployment again is the same record: nothing is updated.
+            let again = try await platform.apply(scaled, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)),
+                                                 progress: SilentProgress())
+            #expect(again.updated.isEmpty, "\(again.updated)")
+
+            let statefulSet = try #require(server.object("statefulsets", namespace: "redis-system", name: "redis-cluster"))
+            server.seed("statefulsets", namespace: "redis-system", object: statefulSet.merging([
+                "metadata": ["annotations": [.init(stringLiteral: KubernetesPlatform.deployedSpecAnnotation):
+                                                 "{\"spec\": {\"masters\": \"five\"}}"]]]))
+            do {
+                _ = try await platform.deployedSpec()
+                Issue.record("a damaged record was read as a spec")
+            } catch let error as GeneralFailure {
+                #expect(error.category == .cannotRun)
+                #expect(error.message.contains("annotation redisctl.io/deployed-spec of StatefulSet redis-system/redis-cluster"),
+                        "\(error.message)")
+            }
+        }
+    }
+
+    @Test func anApplyThatWouldRemovePodsAsksTheGuardFirstAndChangesNothingWhenRefused() async throws {
+        try await Self.withPlatform { server, platform in
+            var grown = RedisDeployment.defaults
+            grown.spec.masters = 4
+            _ = try await platform.apply(grown, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)),
+                                         progress: SilentProgress())
+            Self.seedPods(server, count: 8)
+            let before = server.object("statefulsets", namespace: "redis-system", name: "redis-cluster")
+            let refusing = RefusingGuard()
+            do {
+                _ = try await platform.apply(.defaults, removalGuard: refusing, deadline: .after(.seconds(30)),
+                                             progress: SilentProgress())
+                Issue.record("an apply removed pods the guard refused")
+            } catch let error as GeneralFailure {
+                #expect(error.message.contains("refused"))
+            }
+            #expect(refusing.asked.withLock { $0 } == ["redis-cluster-6", "redis-cluster-7"])
+            #expect(server.object("statefulsets", namespace: "redis-system", name: "redis-cluster") == before)
+            #expect(try await platform.deployedSpec() == grown)
+        }
+    }
+
+    static func seedPods(_ server: FakeKubernetesAPIServer, count: Int) {
+        let labels: JSONValue = ["app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "redis-cluster",
+                                 "app.kubernetes.io/component": "redis"]
+        for ordinal in 0..<count {
+            server.seed("pods", namespace: "redis-system", object: [
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": ["name": .string("redis-cluster-\(ordinal)"), "namespace": "redis-system", "labels": labels],
+                "status": ["phase": "Running", "podIP": .string("10.0.0.\(ordinal + 1)"),
+                           "conditions": [["type": "Ready", "status": "True"]]],
+            ])
+        }
+    }
+
     @Test func destroyKeepsTheNamespaceAndDataUnlessAsked() async throws {
         try await Self.withPlatform { server, platform in
-            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            _ = try await platform.apply(.defaults, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)), progress: SilentProgress())
             let kept = try await platform.destroy(deleteData: false, deadline: .after(.seconds(30)), progress: SilentProgress())
             #expect(kept.deleted.contains("StatefulSet redis-system/redis-cluster"))
             #expect(server.objects("statefulsets", namespace: "redis-system").isEmpty)
             #expect(server.object("namespaces", name: "redis-system") != nil)
 
-            _ = try await platform.apply(.defaults, deadline: .after(.seconds(30)), progress: SilentProgress())
+            _ = try await platform.apply(.defaults, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(30)), progress: SilentProgress())
             let all = try await platform.destroy(deleteData: true, deadline: .after(.seconds(30)), progress: SilentProgress())
             #expect(all.deleted.contains("Namespace redis-system"))
             #expect(server.object("namespaces", name: "redis-system") == nil)
         }
+    }
+}
+
+/// For applies that remove no pod: being asked is a failure.
+struct NoRemovalExpected: PodRemovalGuard {
+    func ensureRemovable(_ pods: [PodEndpoint], deadline: Deadline) async throws {
+        Issue.record("asked to remove \(pods.map(\.name)) by an apply that removes nothing")
+        throw GeneralFailure(.operationFailed, "unexpected removal")
+    }
+}
+
+/// Refuses every removal and remembers which pods it was asked about.
+final class RefusingGuard: PodRemovalGuard {
+    let asked = Mutex<[String]>([])
+
+    func ensureRemovable(_ pods: [PodEndpoint], deadline: Deadline) async throws {
+        asked.withLock { $0 = pods.map(\.name) }
+        throw GeneralFailure(.operationFailed, "refused")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Platforms
 import RedisCtlCore
 import Testing
 import TestSupport
@@ -31,6 +32,41 @@ import TestSupport
         #expect(redeploy.status == 0, "deploy after scale: \(redeploy.stdout) \(redeploy.stderr)")
         #expect(redeploy.stderr.contains("keeping the running size"))
         #expect(server.objects("statefulsets", namespace: "redis-system").first?["spec"]["replicas"].int == 8)
+
+        // A read that fails (here the password) fails the deploy; the spec's smaller size is never
+        // applied on a guess, and the record on the StatefulSet keeps the scaled size.
+        server.forbid(verb: "get", resource: "secrets")
+        let blind = await environment.run(settings) { try await DeployCommand().run($0) }
+        server.allow(verb: "get", resource: "secrets")
+        #expect(blind.status != 0, "deploy without the password: \(blind.stdout) \(blind.stderr)")
+        #expect(server.objects("statefulsets", namespace: "redis-system").first?["spec"]["replicas"].int == 8)
+        #expect(kubelet.runningPIDs.count == 8)
+
+        // Below every apply: pods that own slots or hold keys are not removed, even when asked to.
+        let context = CommandContext(settings: settings, console: CapturedOutput().console(),
+                                     environment: environment.environment, workingDirectory: environment.stateDirectory.path)
+        let target = try DeploymentTarget.resolve(context)
+        let refusal: (any Error)?
+        do {
+            _ = try await target.platform.apply(target.deployment, removalGuard: target.removalGuard(progress: SilentProgress()),
+                                                deadline: .after(.seconds(30)), progress: SilentProgress())
+            refusal = nil
+        } catch {
+            refusal = error
+        }
+        await target.platform.shutdown()
+        switch refusal {
+        case nil:
+            Issue.record("an apply of 3 masters removed pods of a 4-master cluster")
+        case let error as GeneralFailure:
+            #expect(error.category == .operationFailed)
+            #expect(error.message.contains("owns 4096 slots"), "\(error.message)")
+            #expect(error.message.contains("nothing was changed"), "\(error.message)")
+        case let error?:
+            Issue.record("the apply failed otherwise: \(error)")
+        }
+        #expect(server.objects("statefulsets", namespace: "redis-system").first?["spec"]["replicas"].int == 8)
+        #expect(kubelet.runningPIDs.count == 8)
 
         let shrink = await environment.run(settings) { try await ScaleCommand(masters: 3).run($0) }
         #expect(shrink.status == 0, "scale to 3: \(shrink.stdout) \(shrink.stderr)")

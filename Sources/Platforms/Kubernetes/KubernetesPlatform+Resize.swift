@@ -8,10 +8,10 @@ extension KubernetesPlatform {
     /// Applies the deployment with its new shape (the StatefulSet's replicas follow), then waits
     /// for the new pods to be ready or the removed ones to be gone. PersistentVolumeClaims of
     /// removed pods stay (the StatefulSet keeps them) unless `deleteData`.
-    public func resize(_ deployment: RedisDeployment, deleteData: Bool, deadline: Deadline,
-                       progress: any ProgressReporter) async throws -> [PodEndpoint] {
+    public func resize(_ deployment: RedisDeployment, removalGuard: any PodRemovalGuard, deleteData: Bool,
+                       deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint] {
         let wanted = deployment.spec.redisPodCount
-        _ = try await apply(deployment, deadline: deadline, progress: progress)
+        _ = try await apply(deployment, removalGuard: removalGuard, deadline: deadline, progress: progress)
         if try await pods().count < wanted {
             return try await waitForPods(count: wanted, deadline: deadline, progress: progress)
         }

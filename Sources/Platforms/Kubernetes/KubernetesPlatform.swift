@@ -56,8 +56,13 @@ public struct KubernetesPlatform: Platform {
 
     // MARK: Apply
 
-    public func apply(_ deployment: RedisDeployment, deadline: Deadline,
+    /// The StatefulSet annotation that holds the deployed spec (JSON), size included.
+    public static let deployedSpecAnnotation = "redisctl.io/deployed-spec"
+
+    public func apply(_ deployment: RedisDeployment, removalGuard: any PodRemovalGuard, deadline: Deadline,
                       progress: any ProgressReporter) async throws -> ApplyResult {
+        // A smaller StatefulSet removes its highest ordinals: they are checked before anything is sent.
+        try await ensureRemovable(podsAbove: deployment.spec.redisPodCount, removalGuard: removalGuard, deadline: deadline)
         var result = ApplyResult()
         for object in try await servedObjects(of: deployment, progress: progress) {
             switch try await apply(object, dryRun: false, progress: progress) {
@@ -72,10 +77,10 @@ public struct KubernetesPlatform: Platform {
     /// The deployment's objects in dependency order (the manifest set's file order: the Namespace
     /// first), without those of API groups the cluster does not serve (a warning names them).
     func servedObjects(of deployment: RedisDeployment, progress: any ProgressReporter) async throws -> [any KubernetesObject] {
-        let groups = try ManifestSet.build(from: deployment, options: RenderOptions())
+        let objects = try deployedObjects(of: deployment)
         let available = try await client.discoverGroupVersions()
         var skippedGroups = Set<String>()
-        return groups.allObjects.filter { object in
+        return objects.filter { object in
             let apiVersion = type(of: object).resource.apiVersion
             if available.contains(apiVersion) { return true }
             if skippedGroups.insert(apiVersion).inserted {
@@ -84,6 +89,42 @@ public struct KubernetesPlatform: Platform {
             }
             return false
         }
+    }
+
+    /// The manifests of `deployment`, its Redis StatefulSet carrying the deployment itself as the
+    /// record later commands read (`deployedSpec`). Every apply of the StatefulSet sends it: a
+    /// server-side apply that left it out would remove it.
+    func deployedObjects(of deployment: RedisDeployment) throws -> [any KubernetesObject] {
+        let record = try DeployedSpecRecord.encode(deployment)
+        return try ManifestSet.build(from: deployment, options: RenderOptions()).allObjects.map { object in
+            guard var statefulSet = object as? AppsV1.StatefulSet, statefulSet.metadata.name == names.statefulSet else {
+                return object
+            }
+            var annotations = statefulSet.metadata.annotations ?? SortedMap()
+            annotations[Self.deployedSpecAnnotation] = record
+            statefulSet.metadata.annotations = annotations
+            return statefulSet
+        }
+    }
+
+    public func deployedSpec() async throws -> RedisDeployment? {
+        guard let text = try await statefulSetView()?.metadata.annotations?[Self.deployedSpecAnnotation] else { return nil }
+        return try DeployedSpecRecord.decode(text, place: "annotation \(Self.deployedSpecAnnotation) of StatefulSet "
+                                             + "\(namespace)/\(names.statefulSet)")
+    }
+
+    /// Pods at ordinal `count` and above (what a StatefulSet of `count` replicas removes) must satisfy
+    /// `removalGuard`; one without an address cannot be checked, so it is not removed either.
+    func ensureRemovable(podsAbove count: Int, removalGuard: any PodRemovalGuard, deadline: Deadline) async throws {
+        let removed = try await podViews().filter { $0.ordinal >= count && $0.ordinal != Int.max }
+        guard !removed.isEmpty else { return }
+        let unaddressed = removed.filter { $0.podIP == nil }.map(\.name)
+        if !unaddressed.isEmpty {
+            throw GeneralFailure(.operationFailed,
+                "refusing to remove \(unaddressed.joined(separator: ", ")): no address yet, so nothing shows they hold "
+                + "no slots or keys; nothing was changed. Wait for the pods to run, then try again")
+        }
+        try await removalGuard.ensureRemovable(try await endpoints(of: removed), deadline: deadline)
     }
 
     /// Applies one object with server-side apply (`dryRun=All`: the server checks it and stores nothing).
@@ -233,8 +274,7 @@ public struct KubernetesPlatform: Platform {
 
     /// The Redis StatefulSet of `deployment`, as `apply` applies it.
     private func redisStatefulSet(of deployment: RedisDeployment) throws -> AppsV1.StatefulSet {
-        let groups = try ManifestSet.build(from: deployment, options: RenderOptions())
-        guard let statefulSet = groups.allObjects.lazy.compactMap({ $0 as? AppsV1.StatefulSet })
+        guard let statefulSet = try deployedObjects(of: deployment).lazy.compactMap({ $0 as? AppsV1.StatefulSet })
             .first(where: { $0.metadata.name == names.statefulSet })
         else { throw GeneralFailure(.operationFailed, "the manifests have no StatefulSet \(names.statefulSet)") }
         return statefulSet

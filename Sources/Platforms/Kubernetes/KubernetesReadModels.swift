@@ -53,6 +53,7 @@ struct PodView: Decodable, Sendable, Equatable {
 struct StatefulSetView: Decodable, Sendable, Equatable {
     struct Metadata: Decodable, Sendable, Equatable {
         var generation: Int?
+        var annotations: [String: String]?
     }
 
     struct Spec: Decodable, Sendable, Equatable {

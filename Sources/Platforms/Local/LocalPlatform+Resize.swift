@@ -6,8 +6,8 @@ import Spec
 extension LocalPlatform {
     /// Growing starts the next processes through `apply`; shrinking stops the highest ordinals and
     /// records the new count, so a later `deploy` keeps the scaled size.
-    public func resize(_ deployment: RedisDeployment, deleteData: Bool, deadline: Deadline,
-                       progress: any ProgressReporter) async throws -> [PodEndpoint] {
+    public func resize(_ deployment: RedisDeployment, removalGuard: any PodRemovalGuard, deleteData: Bool,
+                       deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint] {
         let wanted = deployment.spec.redisPodCount
         guard var record = try readRecord() else {
             throw GeneralFailure(.cannotRun, "no local cluster '\(clusterName)'; run deploy --platform local first")
@@ -16,6 +16,8 @@ extension LocalPlatform {
             try await grow(record: &record, to: deployment, deadline: deadline, progress: progress)
             return try await waitForPods(count: wanted, deadline: deadline, progress: progress)
         }
+        let removed = try await pods().filter { $0.ordinal >= wanted }
+        if !removed.isEmpty { try await removalGuard.ensureRemovable(removed, deadline: deadline) }
         for ordinal in (wanted..<record.podCount).reversed() {
             let directory = podDirectory(ordinal)
             if let process = runningProcess(ordinal) {
@@ -32,6 +34,7 @@ extension LocalPlatform {
             }
         }
         record.podCount = wanted
+        record.deployment = deployment
         try writeRecord(record)
         return try await pods()
     }
@@ -45,6 +48,7 @@ extension LocalPlatform {
         let wanted = deployment.spec.redisPodCount
         let existing = record.podCount
         record.podCount = wanted
+        record.deployment = deployment
         try writeRecord(record)
         for ordinal in 0..<wanted {
             let directory = podDirectory(ordinal)
@@ -58,45 +62,64 @@ extension LocalPlatform {
             let running = runningProcess(ordinal) != nil
             if ordinal < existing, running {
                 if let previous, previous != config {
-                    await applyLive(Self.changedDirectives(from: previous, to: config), ordinal: ordinal,
-                                    address: address, password: password, progress: progress)
+                    let applied = await applyLive(Self.changedDirectives(from: previous, to: config), ordinal: ordinal,
+                                                  address: address, password: password, progress: progress)
+                    // The process now runs what the file says: no restart is owed for it.
+                    if applied, Self.keepsEveryDirective(from: previous, to: config) {
+                        try writePrivate(config, to: runningConfigURL(ordinal))
+                    }
                 }
                 continue
             }
             progress.step("\(podName(ordinal)): starting on \(address):\(Self.redisPort)")
-            _ = try await LocalProcess.start(configPath: configURL.path, podDirectory: directory,
-                                             logFile: directory.appendingPathComponent("redis.log").path, deadline: deadline)
+            try await start(ordinal: ordinal, deadline: deadline)
         }
     }
 
+    /// True when every directive took effect in the running process.
     private func applyLive(_ directives: [(String, String)], ordinal: Int, address: String, password: String,
-                           progress: any ProgressReporter) async {
-        guard !directives.isEmpty else { return }
+                           progress: any ProgressReporter) async -> Bool {
+        guard !directives.isEmpty else { return true }
         do {
             let connection = try await RedisConnection.connect(
-                to: RedisEndpoint(host: address, port: Self.redisPort), options: RedisConnectionOptions(password: password))
-            defer { Task { await connection.close() } }
-            for (name, value) in directives {
-                _ = try await connection.send(RedisCommand("CONFIG", "SET", name, value))
+                to: RedisEndpoint(host: address, port: Self.redisPort),
+                options: RedisConnectionOptions(password: password, connectTimeout: .seconds(5), commandTimeout: .seconds(10)))
+            do {
+                for (name, value) in directives {
+                    _ = try await connection.send(RedisCommand("CONFIG", "SET", name, value))
+                }
+                await connection.close()
+                return true
+            } catch {
+                await connection.close()
+                throw error
             }
         } catch {
             progress.warning("\(podName(ordinal)): could not apply \(directives.map(\.0).joined(separator: ", ")) live "
                              + "(\(error)); it takes effect at the next restart")
+            return false
         }
     }
 
     /// `name value` lines of `new` that differ from `old`.
     static func changedDirectives(from old: String, to new: String) -> [(String, String)] {
-        func directives(_ text: String) -> [String: String] {
-            var result: [String: String] = [:]
-            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-                let parts = line.split(separator: " ", maxSplits: 1)
-                if parts.count == 2 { result[String(parts[0])] = String(parts[1]) }
-            }
-            return result
-        }
         let before = directives(old)
         return directives(new).filter { before[$0.key] != $0.value }.sorted { $0.key < $1.key }
             .map { ($0.key, $0.value.trimmingCharacters(in: CharacterSet(charactersIn: "\""))) }
+    }
+
+    /// Whether every directive of `old` is still in `new` (CONFIG SET cannot take one back).
+    static func keepsEveryDirective(from old: String, to new: String) -> Bool {
+        Set(directives(old).keys).isSubset(of: directives(new).keys)
+    }
+
+    /// A rendered redis.conf's `name value` lines, by name (repeated names: the last).
+    private static func directives(_ text: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            if parts.count == 2 { result[String(parts[0])] = String(parts[1]) }
+        }
+        return result
     }
 }

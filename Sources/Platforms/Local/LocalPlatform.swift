@@ -40,6 +40,8 @@ public struct LocalPlatform: Platform {
         var subnet: LoopbackSubnet
         /// Pods started so far; scale changes it.
         var podCount: Int
+        /// The spec the pods were last brought to, size included (absent in records of older versions).
+        var deployment: RedisDeployment?
     }
 
     var recordURL: URL { clusterDirectory.appendingPathComponent("cluster.json") }
@@ -52,9 +54,18 @@ public struct LocalPlatform: Platform {
     }
 
     func readRecord() throws -> ClusterRecord? {
-        guard let data = try? Data(contentsOf: recordURL) else { return nil }
+        guard FileManager.default.fileExists(atPath: recordURL.path) else { return nil }
         do {
-            return try JSONDecoder().decode(ClusterRecord.self, from: data)
+            let size = try FileManager.default.attributesOfItem(atPath: recordURL.path)[.size] as? Int ?? 0
+            guard size <= DeployedSpecRecord.maximumBytes else {
+                throw GeneralFailure(.cannotRun, "it holds \(size) bytes, more than a cluster record can be")
+            }
+            let data = try Data(contentsOf: recordURL)
+            let record = try JSONDecoder().decode(ClusterRecord.self, from: data)
+            if let deployment = record.deployment, let problem = SpecValidator.validate(deployment) {
+                throw problem
+            }
+            return record
         } catch {
             throw GeneralFailure(.cannotRun,
                 "local cluster state \(recordURL.path) is unreadable (\(error)); fix or remove it (destroy --delete-data)")
@@ -123,7 +134,8 @@ public struct LocalPlatform: Platform {
 
     // MARK: Platform
 
-    public func apply(_ deployment: RedisDeployment, deadline: Deadline,
+    /// Never removes a pod (shrinking is `resize`'s), so `removalGuard` is not asked.
+    public func apply(_ deployment: RedisDeployment, removalGuard: any PodRemovalGuard, deadline: Deadline,
                       progress: any ProgressReporter) async throws -> ApplyResult {
         let spec = deployment.spec
         guard spec.redisPodCount <= LoopbackSubnet.capacity else {
@@ -143,6 +155,7 @@ public struct LocalPlatform: Platform {
         // Scale changes the pod count; apply never removes pods that may still own slots.
         let podCount = max(spec.redisPodCount, record.podCount)
         record.podCount = podCount
+        record.deployment = deployment
         try writeRecord(record)
 
         var result = ApplyResult()
@@ -179,8 +192,9 @@ public struct LocalPlatform: Platform {
         return result
     }
 
-    /// Starts a pod's process from its redis.conf and remembers which config it runs.
-    private func start(ordinal: Int, deadline: Deadline) async throws {
+    /// Starts a pod's process from its redis.conf and remembers which config it runs: the one way
+    /// a local pod starts (apply, grow and restart alike).
+    func start(ordinal: Int, deadline: Deadline) async throws {
         let directory = podDirectory(ordinal)
         let configURL = directory.appendingPathComponent("redis.conf")
         let config = try String(contentsOf: configURL, encoding: .utf8)
@@ -190,8 +204,8 @@ public struct LocalPlatform: Platform {
         try writePrivate(config, to: runningConfigURL(ordinal))
     }
 
-    /// A copy of the config the running process was started from.
-    private func runningConfigURL(_ ordinal: Int) -> URL {
+    /// A copy of the config the running process was started from (or brought to with CONFIG SET).
+    func runningConfigURL(_ ordinal: Int) -> URL {
         podDirectory(ordinal).appendingPathComponent("redis.conf.running")
     }
 
@@ -221,6 +235,10 @@ public struct LocalPlatform: Platform {
         var restarted = pod
         restarted.ready = true
         return restarted
+    }
+
+    public func deployedSpec() async throws -> RedisDeployment? {
+        try readRecord()?.deployment
     }
 
     public func pods() async throws -> [PodEndpoint] {

@@ -18,6 +18,8 @@ final class FakeAccessPolicy: @unchecked Sendable {
 
     func forbid(verb: String, resource: String) { lock.withLock { _ = forbidden.insert("\(verb) \(resource)") } }
 
+    func allow(verb: String, resource: String) { lock.withLock { _ = forbidden.remove("\(verb) \(resource)") } }
+
     func inject(_ failure: InjectedFailure, count: Int) {
         lock.withLock { injected += Array(repeating: failure, count: max(count, 0)) }
     }

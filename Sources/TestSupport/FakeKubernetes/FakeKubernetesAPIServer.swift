@@ -83,6 +83,9 @@ public final class FakeKubernetesAPIServer: Sendable {
     /// ("configmaps", "statefulsets.apps") with a 403 worded like RBAC's.
     public func forbid(verb: String, resource: String) { policy.forbid(verb: verb, resource: resource) }
 
+    /// Takes back a `forbid`.
+    public func allow(verb: String, resource: String) { policy.allow(verb: verb, resource: resource) }
+
     /// The next `count` requests get `status` (e.g. 503, 429) before anything else is looked at.
     public func failNextRequests(status: Int, count: Int = 1, retryAfterSeconds: Int? = nil) {
         policy.inject(.init(status: status, retryAfterSeconds: retryAfterSeconds), count: count)

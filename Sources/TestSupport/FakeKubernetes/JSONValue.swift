@@ -17,7 +17,7 @@ extension KubeJSON {
     public var encodedData: Data { (try? jsonData()) ?? Data("null".utf8) }
 
     /// `overlay`'s fields recursively over this object's; arrays and scalars are replaced whole.
-    func merging(_ overlay: KubeJSON) -> KubeJSON {
+    public func merging(_ overlay: KubeJSON) -> KubeJSON {
         guard case .object(var base) = self, case .object(let top) = overlay else { return overlay }
         for (key, value) in top {
             base[key] = (base[key] ?? .null).merging(value)
