@@ -38,7 +38,9 @@ enum ExecCredentialPlugin {
         childEnvironment["KUBERNETES_EXEC_INFO"] = try execInfo(config, clusterServer: clusterServer)
 
         // A script written moments ago can still be open for writing in a child that another
-        // thread just forked (ETXTBSY): a few quick retries, each with a fresh Process, get past it.
+        // thread just forked (ETXTBSY) and that has not reached its exec yet, which on a loaded
+        // machine takes a while: retries, each with a fresh Process, for up to 2 s (within the bound).
+        let launchDeadline = Deadline.after(min(.seconds(2), timeout))
         var attempt = 0
         var launched: (process: Process, output: Pipe, errors: Pipe)?
         while launched == nil {
@@ -56,11 +58,11 @@ enum ExecCredentialPlugin {
                 launched = (process, output, errors)
             } catch {
                 attempt += 1
-                guard attempt < 5, FileManager.default.isExecutableFile(atPath: executable) else {
+                guard !launchDeadline.hasPassed, FileManager.default.isExecutableFile(atPath: executable) else {
                     throw failure(config, "exec plugin '\(executable)' could not be started (\(error.localizedDescription))",
                                   hint: config.installHint)
                 }
-                try await Task.sleep(for: .milliseconds(20 * attempt))
+                try await Task.sleep(for: .milliseconds(min(20 * attempt, 200)))
             }
         }
         guard let (process, output, errors) = launched else {
