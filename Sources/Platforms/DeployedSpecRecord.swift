@@ -15,11 +15,12 @@ enum DeployedSpecRecord {
         return String(decoding: try encoder.encode(deployment), as: UTF8.self)
     }
 
-    /// `place` names where the record is, for the error.
-    static func decode(_ text: String, place: String) throws -> RedisDeployment {
+    /// `place` names where the record is and `removal` how to remove it, for the error: without a
+    /// record the next command reads the size from the nodes.
+    static func decode(_ text: String, place: String, removal: String) throws -> RedisDeployment {
         guard text.utf8.count <= maximumBytes else {
             throw GeneralFailure(.cannotRun, "\(place) holds \(text.utf8.count) bytes, more than a deployed spec can be; "
-                                 + "fix or remove it, then deploy with --config")
+                                 + "\(removal) and the next command reads the size from the nodes")
         }
         do {
             let deployment = try JSONDecoder().decode(RedisDeployment.self, from: Data(text.utf8))
@@ -27,11 +28,11 @@ enum DeployedSpecRecord {
             return deployment
         } catch {
             throw GeneralFailure(.cannotRun, "\(place) is not a deployed spec redisctl can read (\(oneLine(error))); "
-                                 + "fix or remove it, then deploy with --config")
+                                 + "\(removal) and the next command reads the size from the nodes")
         }
     }
 
-    private static func oneLine(_ error: any Error) -> String {
+    static func oneLine(_ error: any Error) -> String {
         String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ").prefix(200).description
     }
 }

@@ -1,6 +1,7 @@
 import ClusterOps
 import Platforms
 import RedisCtlCore
+import Spec
 
 /// `deploy`: bring the platform to the spec, wait for the pods, form the cluster if needed, verify.
 public struct DeployCommand: Sendable {
@@ -43,7 +44,7 @@ public struct DeployCommand: Sendable {
         if let deployed = target.deployed {
             let changed = deployed.differences(from: target.deployment)
             if !changed.isEmpty {
-                progress.step("the spec differs from the deployed one in \(Self.describe(changed))")
+                progress.step("the spec differs from the deployed one in \(RedisDeployment.summary(of: changed))")
             }
         }
         progress.step("deploying \(target.clusterName) on the \(target.platform.kind) platform "
@@ -78,12 +79,6 @@ public struct DeployCommand: Sendable {
         result.verify = report
         try context.emit(result)
         return report.healthy ? 0 : 1
-    }
-
-    /// "spec.image, spec.redis.maxmemory", at most five named.
-    static func describe(_ paths: [String]) -> String {
-        paths.count > 5 ? paths.prefix(5).joined(separator: ", ") + " and \(paths.count - 5) more"
-                        : paths.joined(separator: ", ")
     }
 }
 

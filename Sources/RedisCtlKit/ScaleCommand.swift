@@ -53,7 +53,7 @@ public struct ScaleCommand: Sendable {
             guard changed.isEmpty else {
                 throw GeneralFailure(.cannotRun,
                     "\(file) differs from the spec \(target.clusterName) was deployed with in "
-                    + "\(DeployCommand.describe(changed)); scale changes only the size: roll the spec out with "
+                    + "\(RedisDeployment.summary(of: changed)); scale changes only the size: roll the spec out with "
                     + "redisctl deploy --config \(file) first, or scale without --config")
             }
         } else if target.specFile == nil {

@@ -14,6 +14,12 @@ extension RedisDeployment {
         return paths.sorted()
     }
 
+    /// Differences for a one-line message: "spec.image, spec.redis.maxmemory", at most five named.
+    public static func summary(of paths: [String]) -> String {
+        paths.count > 5 ? paths.prefix(5).joined(separator: ", ") + " and \(paths.count - 5) more"
+                        : paths.joined(separator: ", ")
+    }
+
     /// The sizes `scale` changes: a spec that differs from the deployed one only there is the same spec.
     public static let sizePaths: Set<String> = ["spec.masters", "spec.replicasPerMaster"]
 

@@ -209,6 +209,8 @@ import TestSupport
                 #expect(error.category == .cannotRun)
                 #expect(error.message.contains("annotation redisctl.io/deployed-spec of StatefulSet redis-system/redis-cluster"),
                         "\(error.message)")
+                #expect(error.message.contains("redisctl.io/deployed-spec-) and the next command reads the size from the nodes"),
+                        "\(error.message)")
             }
         }
     }

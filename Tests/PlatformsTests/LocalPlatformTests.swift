@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Platforms
+import RedisCtlCore
 @testable import Spec
 
 @Suite struct LocalPlatformTests {
@@ -88,5 +89,28 @@ import Testing
         } catch {
             #expect("\(error)".contains("cluster.json"), "\(error)")
         }
+    }
+
+    /// A damaged deployed spec fails every command that would use it, naming the field to remove;
+    /// the pods and `destroy` need only the rest of the record and still work.
+    @Test func aDamagedDeployedSpecBlocksOnlyWhatUsesIt() async throws {
+        let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let platform = LocalPlatform(clusterName: "cache", stateRoot: root)
+        try FileManager.default.createDirectory(at: platform.clusterDirectory, withIntermediateDirectories: true)
+        let record = #"{"name": "cache", "podCount": 2, "subnet": {"second": 9, "third": 9}, "#
+            + #""deployment": {"spec": {"masters": "five"}}}"#
+        try record.write(to: platform.recordURL, atomically: true, encoding: .utf8)
+        do {
+            _ = try await platform.deployedSpec()
+            Issue.record("a damaged deployed spec was read")
+        } catch let error as GeneralFailure {
+            #expect(error.category == .cannotRun)
+            #expect(error.message.contains("cluster.json") && error.message.contains(#"remove its "deployment" field"#),
+                    "\(error.message)")
+        }
+        #expect(try await platform.pods().map(\.name) == ["cache-0", "cache-1"])
+        let destroyed = try await platform.destroy(deleteData: false, deadline: .after(.seconds(5)), progress: SilentProgress())
+        #expect(destroyed.deleted == ["cache-0", "cache-1"])
     }
 }

@@ -20,6 +20,12 @@ import Testing
                 == ["spec.monitoring.serviceMonitor", "spec.redis.extraConfig.lazyfree-lazy-eviction", "spec.redis.maxmemory"])
     }
 
+    @Test func aSummaryNamesAtMostFiveFields() {
+        #expect(RedisDeployment.summary(of: ["spec.image"]) == "spec.image")
+        let seven = (1...7).map { "spec.f\($0)" }
+        #expect(RedisDeployment.summary(of: seven) == "spec.f1, spec.f2, spec.f3, spec.f4, spec.f5 and 2 more")
+    }
+
     @Test func aSpecSurvivesJSONUnchanged() throws {
         var deployment = RedisDeployment.defaults
         deployment.metadata.name = "orders"

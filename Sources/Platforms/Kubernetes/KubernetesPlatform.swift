@@ -109,8 +109,10 @@ public struct KubernetesPlatform: Platform {
 
     public func deployedSpec() async throws -> RedisDeployment? {
         guard let text = try await statefulSetView()?.metadata.annotations?[Self.deployedSpecAnnotation] else { return nil }
-        return try DeployedSpecRecord.decode(text, place: "annotation \(Self.deployedSpecAnnotation) of StatefulSet "
-                                             + "\(namespace)/\(names.statefulSet)")
+        return try DeployedSpecRecord.decode(
+            text, place: "annotation \(Self.deployedSpecAnnotation) of StatefulSet \(namespace)/\(names.statefulSet)",
+            removal: "remove the annotation (kubectl annotate statefulset -n \(namespace) \(names.statefulSet) "
+                + "\(Self.deployedSpecAnnotation)-)")
     }
 
     /// Pods at ordinal `count` and above (what a StatefulSet of `count` replicas removes) must satisfy

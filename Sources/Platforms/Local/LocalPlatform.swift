@@ -53,22 +53,62 @@ public struct LocalPlatform: Platform {
         clusterDirectory.appendingPathComponent("pods/\(podName(ordinal))", isDirectory: true)
     }
 
+    /// The record, its deployed spec included. A damaged spec fails here (the size is never guessed);
+    /// `readPodsRecord` is for reads that need only the pods.
     func readRecord() throws -> ClusterRecord? {
+        guard let data = try readRecordData() else { return nil }
+        var record = try decodeRecord(PodsRecord.self, from: data).record
+        record.deployment = try decodeRecord(DeploymentField.self, from: data).deployment
+        if let deployment = record.deployment, let problem = SpecValidator.validate(deployment) {
+            throw GeneralFailure(.cannotRun, "the deployed spec in \(recordURL.path) is not valid (\(problem.message)); "
+                                 + "remove its \"deployment\" field and the next command reads the size from the nodes")
+        }
+        return record
+    }
+
+    /// Name, addresses and pod count only: what `pods()` and `destroy` need, readable even where
+    /// the deployed spec beside them is damaged.
+    func readPodsRecord() throws -> ClusterRecord? {
+        guard let data = try readRecordData() else { return nil }
+        return try decodeRecord(PodsRecord.self, from: data).record
+    }
+
+    private struct PodsRecord: Decodable {
+        var name: String
+        var subnet: LoopbackSubnet
+        var podCount: Int
+        var record: ClusterRecord { ClusterRecord(name: name, subnet: subnet, podCount: podCount, deployment: nil) }
+    }
+
+    private struct DeploymentField: Decodable {
+        var deployment: RedisDeployment?
+    }
+
+    private func readRecordData() throws -> Data? {
         guard FileManager.default.fileExists(atPath: recordURL.path) else { return nil }
         do {
             let size = try FileManager.default.attributesOfItem(atPath: recordURL.path)[.size] as? Int ?? 0
             guard size <= DeployedSpecRecord.maximumBytes else {
-                throw GeneralFailure(.cannotRun, "it holds \(size) bytes, more than a cluster record can be")
+                throw GeneralFailure(.cannotRun, "local cluster state \(recordURL.path) holds \(size) bytes, more than "
+                                     + "a cluster record can be; it is not redisctl's")
             }
-            let data = try Data(contentsOf: recordURL)
-            let record = try JSONDecoder().decode(ClusterRecord.self, from: data)
-            if let deployment = record.deployment, let problem = SpecValidator.validate(deployment) {
-                throw problem
-            }
-            return record
+            return try Data(contentsOf: recordURL)
+        } catch let failure as GeneralFailure {
+            throw failure
         } catch {
-            throw GeneralFailure(.cannotRun,
-                "local cluster state \(recordURL.path) is unreadable (\(error)); fix or remove it (destroy --delete-data)")
+            throw GeneralFailure(.cannotRun, "cannot read local cluster state \(recordURL.path): \(error.localizedDescription)")
+        }
+    }
+
+    private func decodeRecord<Part: Decodable>(_ part: Part.Type, from data: Data) throws -> Part {
+        do {
+            return try JSONDecoder().decode(Part.self, from: data)
+        } catch {
+            let fix = Part.self == DeploymentField.self
+                ? "remove its \"deployment\" field and the next command reads the size from the nodes"
+                : "fix it, or stop the cluster's redis-server processes and remove \(clusterDirectory.path)"
+            throw GeneralFailure(.cannotRun, "local cluster state \(recordURL.path) is unreadable "
+                                 + "(\(DeployedSpecRecord.oneLine(error))); \(fix)")
         }
     }
 
@@ -242,7 +282,7 @@ public struct LocalPlatform: Platform {
     }
 
     public func pods() async throws -> [PodEndpoint] {
-        guard let record = try readRecord() else { return [] }
+        guard let record = try readPodsRecord() else { return [] }
         let processes = LocalProcess.running(inPods: (0..<record.podCount).map(podDirectory))
         return (0..<record.podCount).map { ordinal in
             let alive = processes[ordinal] != nil
@@ -294,7 +334,7 @@ public struct LocalPlatform: Platform {
     }
 
     public func destroy(deleteData: Bool, deadline: Deadline, progress: any ProgressReporter) async throws -> ApplyResult {
-        guard let record = try readRecord() else {
+        guard let record = try readPodsRecord() else {
             return ApplyResult()
         }
         var result = ApplyResult()
