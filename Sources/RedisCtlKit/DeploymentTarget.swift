@@ -45,6 +45,7 @@ struct DeploymentTarget: Sendable {
         case .local:
             let root = try settings.stateDirectoryURL() ?? LocalPlatform.defaultStateRoot(environment: context.environment)
             platform = LocalPlatform(clusterName: deployment.metadata.name, stateRoot: root,
+                                     host: .thisMachine(environment: context.environment),
                                      firstSubnet: firstLocalSubnet(context.environment))
         case .kubernetes:
             platform = try kubernetesPlatform(deployment, settings: settings, environment: context.environment)
@@ -141,5 +142,13 @@ extension DeploymentTarget {
         let connect: KubernetesPlatform.Connect = mode == .direct ? .direct : .portForward
         return KubernetesPlatform(deployment: deployment, client: KubernetesClient(configuration: configuration),
                                   connect: connect)
+    }
+}
+
+extension LocalHost {
+    /// The machine this process runs on, with the command's environment.
+    static func thisMachine(environment: [String: String]) -> LocalHost {
+        LocalHost(environment: environment, processorCount: ProcessInfo.processInfo.activeProcessorCount,
+                  hostName: ProcessInfo.processInfo.hostName)
     }
 }

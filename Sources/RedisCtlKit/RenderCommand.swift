@@ -23,6 +23,7 @@ public struct RenderCommand: Sendable {
 
     public func run(_ context: CommandContext) async throws -> Int32 {
         let target = try DeploymentTarget.resolve(context, needsPlatform: false)
+        for advisory in target.deployment.spec.manifestAdvisories { context.progress.warning(advisory) }
         let text: String
         var files: [String] = []
         switch format {

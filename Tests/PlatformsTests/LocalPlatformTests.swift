@@ -5,6 +5,8 @@ import RedisCtlCore
 @testable import Spec
 
 @Suite struct LocalPlatformTests {
+    static let host = LocalHost(environment: ProcessInfo.processInfo.environment, processorCount: 2, hostName: "test-host")
+
     func temporaryRoot() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("redisctl-platform-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -14,7 +16,7 @@ import RedisCtlCore
     @Test func redisConfigAddsTheProcessIdentityToTheSpecSettings() throws {
         let root = try temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root) }
-        let platform = LocalPlatform(clusterName: "cache", stateRoot: root)
+        let platform = LocalPlatform(clusterName: "cache", stateRoot: root, host: Self.host)
         let config = platform.redisConfig(spec: DeploymentSpec(), address: "127.0.9.3",
                                           podDirectory: platform.podDirectory(2), password: "secret").render()
         let lines = Set(config.split(separator: "\n").map(String.init))
@@ -67,7 +69,7 @@ import RedisCtlCore
     @Test func passwordIsCreatedOnceWithOwnerOnlyPermissions() throws {
         let root = try temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root) }
-        let platform = LocalPlatform(clusterName: "cache", stateRoot: root)
+        let platform = LocalPlatform(clusterName: "cache", stateRoot: root, host: Self.host)
         try FileManager.default.createDirectory(at: platform.clusterDirectory, withIntermediateDirectories: true)
         let password = try platform.loadOrCreatePassword()
         #expect(password.count == 32)
@@ -77,10 +79,32 @@ import RedisCtlCore
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
     }
 
+    /// The servers share the host's CPUs: the spec's io-threads 4 runs as 1 on 2 CPUs for 6 servers
+    /// (and the platform says so), and as the spec asks where there are CPUs enough.
+    @Test func ioThreadsAreSizedToTheHost() throws {
+        let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        func lines(cpus: Int) -> Set<String> {
+            let host = LocalHost(environment: [:], processorCount: cpus, hostName: "h")
+            let platform = LocalPlatform(clusterName: "cache", stateRoot: root, host: host)
+            let config = platform.redisConfig(spec: DeploymentSpec(), address: "127.0.9.1",
+                                              podDirectory: platform.podDirectory(0), password: "p").render()
+            return Set(config.split(separator: "\n").map(String.init))
+        }
+        #expect(lines(cpus: 2).isSuperset(of: ["io-threads 1", "io-threads-do-reads no"]))
+        #expect(lines(cpus: 12).isSuperset(of: ["io-threads 2", "io-threads-do-reads yes"]))
+        #expect(lines(cpus: 64).isSuperset(of: ["io-threads 4", "io-threads-do-reads yes"]))
+        #expect(LocalHost(environment: [:], processorCount: 0, hostName: "h").ioThreads(asked: 4, servers: 6) == 1)
+
+        let progress = RecordingProgress()
+        LocalPlatform(clusterName: "cache", stateRoot: root, host: Self.host).reportIOThreads(of: DeploymentSpec(), progress: progress)
+        #expect(progress.messages == ["io-threads 1 per server, not the spec's 4: this host has 2 CPU(s) for 6 servers"])
+    }
+
     @Test func unreadableStateIsAClearError() async throws {
         let root = try temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root) }
-        let platform = LocalPlatform(clusterName: "cache", stateRoot: root)
+        let platform = LocalPlatform(clusterName: "cache", stateRoot: root, host: Self.host)
         try FileManager.default.createDirectory(at: platform.clusterDirectory, withIntermediateDirectories: true)
         try "{not json".write(to: platform.recordURL, atomically: true, encoding: .utf8)
         do {
@@ -96,7 +120,7 @@ import RedisCtlCore
     @Test func aDamagedDeployedSpecBlocksOnlyWhatUsesIt() async throws {
         let root = try temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root) }
-        let platform = LocalPlatform(clusterName: "cache", stateRoot: root)
+        let platform = LocalPlatform(clusterName: "cache", stateRoot: root, host: Self.host)
         try FileManager.default.createDirectory(at: platform.clusterDirectory, withIntermediateDirectories: true)
         let record = #"{"name": "cache", "podCount": 2, "subnet": {"second": 9, "third": 9}, "#
             + #""deployment": {"spec": {"masters": "five"}}}"#

@@ -63,6 +63,11 @@ struct LocalTestEnvironment {
         """
     }
 
+    /// The platform the commands of this environment run on, as the tests inspect it.
+    var localPlatform: LocalPlatform {
+        LocalPlatform(clusterName: name, stateRoot: stateDirectory, host: .thisMachine(environment: environment))
+    }
+
     /// Replaces the spec file's `spec:` body, as an operator editing redisctl.yaml does.
     func rewriteSpec(_ spec: String) throws {
         try Self.specYAML(name: name, spec: spec).write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -134,7 +139,7 @@ struct ForeignRedisServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redisctl-foreign-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try LocalProcess.redisServerPath())
+        process.executableURL = URL(fileURLWithPath: try LocalHost.thisMachine(environment: ProcessInfo.processInfo.environment).redisServerPath())
         process.arguments = ["--port", "0", "--unixsocket", directory.appendingPathComponent("s").path,
                              "--dir", directory.path, "--save", "", "--appendonly", "no", "--daemonize", "no"]
         process.standardOutput = FileHandle.nullDevice

@@ -36,4 +36,22 @@ import Testing
         #expect(run.status == 64, "\(run.stderr)")
         #expect(run.stderr.contains("--masters 2"), "\(run.stderr)")
     }
+
+    /// The manifests keep the spec's io-threads, but more threads than the pod's CPU limit is named.
+    @Test func renderWarnsWhenIOThreadsExceedTheCPULimit() async throws {
+        let environment = try LocalTestEnvironment(spec: """
+            redis: {ioThreads: 8}
+            resources: {limits: {cpu: "2", memory: 16Gi}}
+            """)
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        let run = await environment.run(environment.settings(output: .text)) { try await RenderCommand().run($0) }
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("io-threads 8"))
+        #expect(run.stderr == "warning: spec.redis.ioThreads 8 exceeds the pod's CPU limit 2: the threads compete for "
+                + "the quota; set ioThreads to at most 2\n", "\(run.stderr)")
+
+        try environment.rewriteSpec("masters: 3")
+        let defaults = await environment.run(environment.settings(output: .text)) { try await RenderCommand().run($0) }
+        #expect(defaults.status == 0 && defaults.stderr.isEmpty, "\(defaults.stderr)")
+    }
 }

@@ -51,7 +51,7 @@ import TestSupport
         #expect(refused.status == 2, "\(refused.stdout) \(refused.stderr)")
         #expect(refused.stderr.contains("spec.redis.maxmemory") && refused.stderr.contains("deploy --config"), "\(refused.stderr)")
         try expectMaxmemory(environment, pods: 4, "256mb")
-        let platform = LocalPlatform(clusterName: environment.name, stateRoot: environment.stateDirectory)
+        let platform = environment.localPlatform
         #expect(try await platform.pods().count == 4)
         #expect(try await platform.deployedSpec()?.spec.masters == 4)
 

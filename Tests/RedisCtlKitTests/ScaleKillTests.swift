@@ -40,7 +40,7 @@ import TestSupport
         // after the new master already owns some slots: the same four masters then hold uneven
         // shares. Should the slot close all the same, the next scale process (which resumes the
         // move) is killed the same way, a few times at most.
-        let platform = LocalPlatform(clusterName: environment.name, stateRoot: environment.stateDirectory)
+        let platform = environment.localPlatform
         for _ in 0..<5 {
             try await startAndKillMidMigration(binary: binary, environment: environment, platform: platform, password: password)
             if try await Self.openSlots(platform, password: password) > 0 { break }

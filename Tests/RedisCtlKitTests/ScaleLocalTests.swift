@@ -35,7 +35,7 @@ import TestSupport
         let planned = try plan.json()
         #expect(planned["addPods"] as? [String] == (6...9).map { "\(environment.name)-\($0)" })
         #expect(planned["plannedSlots"] as? Int == 16384 - 3 * 3277)
-        #expect(try await LocalPlatform(clusterName: environment.name, stateRoot: environment.stateDirectory).pods().count == 6)
+        #expect(try await environment.localPlatform.pods().count == 6)
 
         let writers = AcknowledgedWriters(count: 4, seeds: seeds, password: password)
         writers.start()
@@ -99,7 +99,7 @@ import TestSupport
 
     /// Every pod's address and the cluster password.
     static func access(_ environment: LocalTestEnvironment) async throws -> (seeds: [RedisEndpoint], password: String) {
-        let platform = LocalPlatform(clusterName: environment.name, stateRoot: environment.stateDirectory)
+        let platform = environment.localPlatform
         return (try await platform.pods().map(\.endpoint), try await platform.password())
     }
 

@@ -78,6 +78,7 @@ public struct KubernetesPlatform: Platform {
     /// first), without those of API groups the cluster does not serve (a warning names them).
     func servedObjects(of deployment: RedisDeployment, progress: any ProgressReporter) async throws -> [any KubernetesObject] {
         let objects = try deployedObjects(of: deployment)
+        for advisory in deployment.spec.manifestAdvisories { progress.warning(advisory) }
         let available = try await client.discoverGroupVersions()
         var skippedGroups = Set<String>()
         return objects.filter { object in

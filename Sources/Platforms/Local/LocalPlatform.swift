@@ -12,17 +12,21 @@ public struct LocalPlatform: Platform {
     public let clusterDirectory: URL
     /// Where the first free subnet search starts (tests start elsewhere to stay apart).
     public let firstSubnet: LoopbackSubnet
+    /// The machine the servers share: its CPUs size their I/O threads.
+    public let host: LocalHost
 
     public static let redisPort = 6379
 
-    public init(clusterName: String, stateRoot: URL, firstSubnet: LoopbackSubnet = .init(second: 0, third: 1)) {
+    public init(clusterName: String, stateRoot: URL, host: LocalHost,
+                firstSubnet: LoopbackSubnet = .init(second: 0, third: 1)) {
         self.clusterName = clusterName
         self.clusterDirectory = stateRoot.appendingPathComponent(clusterName, isDirectory: true)
+        self.host = host
         self.firstSubnet = firstSubnet
     }
 
     /// `--state-dir`, else `$REDISCTL_STATE_DIR`, else `~/.local/state/redisctl`.
-    public static func defaultStateRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    public static func defaultStateRoot(environment: [String: String]) -> URL {
         if let explicit = environment["REDISCTL_STATE_DIR"], !explicit.isEmpty {
             return URL(fileURLWithPath: explicit, isDirectory: true)
         }
@@ -149,9 +153,10 @@ public struct LocalPlatform: Platform {
 
     // MARK: redis.conf
 
-    /// The spec's common settings plus what a local process needs: its own address, files and password.
+    /// The spec's common settings, I/O threads sized to this host, plus what a local process needs:
+    /// its own address, files and password.
     func redisConfig(spec: DeploymentSpec, address: String, podDirectory: URL, password: String) -> RedisConfig {
-        var config = RedisConfig(RedisConfigBuilder.common(for: spec))
+        var config = RedisConfig(RedisConfigBuilder.common(for: sizedToHost(spec)))
         let dataDirectory = podDirectory.appendingPathComponent("data").path
         config.append(contentsOf: [
             .init("bind", address),
@@ -172,6 +177,21 @@ public struct LocalPlatform: Platform {
         return config
     }
 
+    /// The spec with `io-threads` no higher than this host's CPUs allow its servers.
+    func sizedToHost(_ spec: DeploymentSpec) -> DeploymentSpec {
+        var sized = spec
+        sized.redis.ioThreads = host.ioThreads(asked: spec.redis.ioThreads, servers: spec.redisPodCount)
+        return sized
+    }
+
+    /// Says so when the servers run fewer I/O threads than the spec asks (the manifests keep its value).
+    func reportIOThreads(of spec: DeploymentSpec, progress: any ProgressReporter) {
+        let chosen = sizedToHost(spec).redis.ioThreads
+        guard chosen != spec.redis.ioThreads else { return }
+        progress.step("io-threads \(chosen) per server, not the spec's \(spec.redis.ioThreads): this host has "
+                      + "\(host.processorCount) CPU(s) for \(spec.redisPodCount) servers")
+    }
+
     // MARK: Platform
 
     /// Never removes a pod (shrinking is `resize`'s), so `removalGuard` is not asked.
@@ -187,7 +207,8 @@ public struct LocalPlatform: Platform {
         if let existing = try readRecord() {
             record = existing
         } else {
-            let subnet = try LoopbackSubnetAllocator.claim(owner: clusterDirectory.path, start: firstSubnet)
+            let subnet = try LoopbackSubnetAllocator.claim(owner: clusterDirectory.path, start: firstSubnet,
+                                                           claimRoot: host.subnetClaimRoot)
             record = ClusterRecord(name: clusterName, subnet: subnet, podCount: 0)
             progress.step("local cluster \(clusterName) on \(subnet)")
         }
@@ -197,6 +218,7 @@ public struct LocalPlatform: Platform {
         record.podCount = podCount
         record.deployment = deployment
         try writeRecord(record)
+        reportIOThreads(of: spec, progress: progress)
 
         var result = ApplyResult()
         for ordinal in 0..<podCount {
@@ -239,7 +261,7 @@ public struct LocalPlatform: Platform {
         let configURL = directory.appendingPathComponent("redis.conf")
         let config = try String(contentsOf: configURL, encoding: .utf8)
         _ = try await LocalProcess.start(
-            configPath: configURL.path, podDirectory: directory,
+            serverPath: try host.redisServerPath(), configPath: configURL.path, podDirectory: directory,
             logFile: directory.appendingPathComponent("redis.log").path, deadline: deadline)
         try writePrivate(config, to: runningConfigURL(ordinal))
     }
@@ -290,7 +312,7 @@ public struct LocalPlatform: Platform {
                 name: podName(ordinal), ordinal: ordinal,
                 endpoint: RedisEndpoint(host: record.subnet.address(ordinal: ordinal), port: Self.redisPort),
                 // Every local pod shares one machine: the planner says that replicas share their master's host.
-                host: ProcessInfo.processInfo.hostName, ready: alive)
+                host: host.hostName, ready: alive)
         }
     }
 
@@ -354,7 +376,7 @@ public struct LocalPlatform: Platform {
         }
         if deleteData {
             try? FileManager.default.removeItem(at: clusterDirectory)
-            LoopbackSubnetAllocator.release(record.subnet, owner: clusterDirectory.path)
+            LoopbackSubnetAllocator.release(record.subnet, owner: clusterDirectory.path, claimRoot: host.subnetClaimRoot)
         }
         return result
     }

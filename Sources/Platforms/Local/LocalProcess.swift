@@ -15,26 +15,14 @@ struct PodProcess: Sendable, Equatable {
 
 /// Starting and stopping local redis-server processes, each one proven to be the pod's first.
 enum LocalProcess {
-    /// The redis-server binary: `$REDISCTL_REDIS_SERVER`, else the first on PATH, else /usr/bin.
-    static func redisServerPath() throws -> String {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["REDISCTL_REDIS_SERVER"], !explicit.isEmpty { return explicit }
-        let path = (environment["PATH"] ?? "") + ":/usr/bin:/usr/local/bin:/usr/sbin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/redis-server"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        throw GeneralFailure(.cannotRun,
-            "redis-server not found on PATH; install it (Debian: apt-get install redis-server) or set REDISCTL_REDIS_SERVER")
-    }
-
     /// Runs `redis-server CONFIG`; the config says `daemonize yes`, so the launcher exits once the
     /// server has forked, and the process is found from the pod directory it runs in.
-    static func start(configPath: String, podDirectory: URL, logFile: String, deadline: Deadline) async throws -> PodProcess {
+    static func start(serverPath: String, configPath: String, podDirectory: URL, logFile: String,
+                      deadline: Deadline) async throws -> PodProcess {
         let pidFile = podDirectory.appendingPathComponent("redis.pid").path
         try? FileManager.default.removeItem(atPath: pidFile)
         let errorFile = configPath + ".start-errors"
-        let status = try launchAndWait(try redisServerPath(), arguments: [configPath], errorFile: errorFile)
+        let status = try launchAndWait(serverPath, arguments: [configPath], errorFile: errorFile)
         if status != 0 {
             let stderr = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
             let reason = [stderr, tail(of: logFile)].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }

@@ -25,13 +25,9 @@ public struct LoopbackSubnet: Sendable, Equatable, Codable, CustomStringConverti
 /// Picks a free loopback /24 and claims it machine-wide, so clusters of different state dirs (and
 /// tests running in parallel) never share addresses.
 enum LoopbackSubnetAllocator {
-    /// Claims live here as directories; `mkdir` is atomic, so two processes cannot claim one subnet.
-    static var defaultClaimRoot: String {
-        ProcessInfo.processInfo.environment["REDISCTL_SUBNET_CLAIMS"] ?? NSTemporaryDirectory() + "redisctl-subnets"
-    }
-
     /// First free subnet from `start` on (127.0.1.0/24 by default), claimed for `owner` (a state path).
-    static func claim(owner: String, start: LoopbackSubnet, claimRoot: String = defaultClaimRoot) throws -> LoopbackSubnet {
+    /// Claims live in `claimRoot` as directories; `mkdir` is atomic, so two processes cannot claim one subnet.
+    static func claim(owner: String, start: LoopbackSubnet, claimRoot: String) throws -> LoopbackSubnet {
         try FileManager.default.createDirectory(atPath: claimRoot, withIntermediateDirectories: true)
         var candidate = start
         for _ in 0..<(250 * 256) {
@@ -42,7 +38,7 @@ enum LoopbackSubnetAllocator {
     }
 
     /// Gives the subnet back (on destroy with --delete-data).
-    static func release(_ subnet: LoopbackSubnet, owner: String, claimRoot: String = defaultClaimRoot) {
+    static func release(_ subnet: LoopbackSubnet, owner: String, claimRoot: String) {
         let path = claimPath(subnet, claimRoot: claimRoot)
         if claimOwner(path) == owner { try? FileManager.default.removeItem(atPath: path) }
     }
