@@ -129,10 +129,13 @@ extension DeploymentTarget {
         let kubeContext = try KubeConfigLoader.resolve(kubeconfigPath: settings.kubeconfig,
                                                        contextName: settings.kubeContext, environment: environment)
         let credentials = KubeCredentialProvider(credentials: kubeContext.credentials, environment: environment,
-                                                 clusterServer: kubeContext.server)
+                                                 clusterServer: kubeContext.server, pluginTimeout: settings.timeout)
         let tls = kubeContext.server.scheme == "https" ? try makeTLSConfiguration(kubeContext.tls) : nil
         var configuration = KubernetesClientConfiguration(server: kubeContext.server)
-        configuration.connectTimeout = .seconds(5)
+        // Every call, its retries included, within --timeout.
+        configuration.connectTimeout = min(.seconds(5), settings.timeout)
+        configuration.requestTimeout = settings.timeout
+        configuration.retryPolicy.maxTotalTime = min(configuration.retryPolicy.maxTotalTime, settings.timeout)
         configuration.tlsConfiguration = tls
         configuration.tlsServerName = kubeContext.tls.serverName
         configuration.authorization = { try await credentials.authorizationHeader() }

@@ -24,7 +24,7 @@ import Testing
 
     func provider(
         apiVersion: String = "client.authentication.k8s.io/v1", command: String = "./plugin.sh",
-        extra: String = "", environment: [String: String]? = nil
+        extra: String = "", environment: [String: String]? = nil, pluginTimeout: Duration = .seconds(60)
     ) throws -> (KubeContext, KubeCredentialProvider) {
         let path = try directory.write("config", kubeconfig(user: """
                 exec:
@@ -38,7 +38,8 @@ import Testing
             """))
         let environment = environment ?? self.environment
         let context = try KubeConfigLoader.resolve(kubeconfigPath: path, contextName: nil, environment: environment)
-        return (context, KubeCredentialProvider(credentials: context.credentials, environment: environment, clusterServer: context.server))
+        return (context, KubeCredentialProvider(credentials: context.credentials, environment: environment,
+                                                clusterServer: context.server, pluginTimeout: pluginTimeout))
     }
 
     @Test func v1TokenIsCachedUntilExpiryAndRerunAfterInvalidate() async throws {
@@ -179,5 +180,54 @@ import Testing
         }
         #expect(message.contains("did not answer within"))
         #expect(ContinuousClock.now - started < .seconds(20))
+    }
+
+    /// Regression test: a plugin flooding stdout grew redisctl's memory without bound (8.7 GB in 36 s).
+    @Test func floodingPluginIsStoppedAtTheCap() async throws {
+        try directory.writeScript("plugin.sh", "exec yes 0123456789abcdef")
+        let config = ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: directory.file("plugin.sh"), origin: "test: user 'u'")
+        let server = try #require(URL(string: "https://k8s.example.com"))
+        let message = await kubeConfigErrorMessage {
+            _ = try await ExecCredentialPlugin.run(config, environment: environment, clusterServer: server, timeout: .seconds(30))
+        }
+        #expect(message == "test: user 'u': exec plugin '\(directory.file("plugin.sh"))' printed more than 1024 KiB on stdout, "
+                + "more than any ExecCredential; it was stopped", "\(message)")
+    }
+
+    /// Regression test: a hung plugin's children were orphaned. Everything it started is stopped with it.
+    @Test func hungPluginIsStoppedWithWhatItStarted() async throws {
+        try directory.writeScript("plugin.sh", "sleep 300 &\necho $! > '\(directory.file("child"))'\nexec sleep 300")
+        let config = ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: directory.file("plugin.sh"), origin: "test: user 'u'")
+        let server = try #require(URL(string: "https://k8s.example.com"))
+        let message = await kubeConfigErrorMessage {
+            _ = try await ExecCredentialPlugin.run(config, environment: environment, clusterServer: server, timeout: .milliseconds(500))
+        }
+        #expect(message.contains("did not answer within 0.5 seconds; it and what it started were stopped"), "\(message)")
+        let child = try #require(Int32(try directory.read("child").trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Killed at once; init reaps it within moments.
+        let gone = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < gone, Self.isAlive(child) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!Self.isAlive(child), "the plugin's child \(child) still runs")
+    }
+
+    /// Regression test: a hung plugin was waited for a fixed 60 s, twice. The provider's bound is the
+    /// command's --timeout, and a failed run is not repeated within one command.
+    @Test func providerBoundsThePluginByItsTimeoutAndRunsAFailingOneOnce() async throws {
+        try directory.writeScript("plugin.sh", "echo run >> '\(directory.file("runs"))'\nexec sleep 300")
+        let (_, provider) = try provider(pluginTimeout: .milliseconds(400))
+        let started = ContinuousClock.now
+        for _ in 0..<2 {
+            let message = await kubeConfigErrorMessage { _ = try await provider.authorizationHeader() }
+            #expect(message.contains("did not answer within 0.4 seconds"), "\(message)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(try directory.runCount() == 1)
+    }
+
+    /// Alive and not a zombie waiting for its parent.
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[close...].hasPrefix(") Z")
     }
 }

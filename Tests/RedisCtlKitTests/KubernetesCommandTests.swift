@@ -6,12 +6,14 @@ import TestSupport
 /// Commands on the kubernetes platform against the fake API server: kubeconfig, errors and exit codes.
 @Suite struct KubernetesCommandTests {
     /// A kubeconfig naming `server` with a bearer token, in the environment's state directory.
-    static func kubeconfig(_ environment: LocalTestEnvironment, server: String, token: String = "t0ken") throws -> String {
+    static func kubeconfig(_ environment: LocalTestEnvironment, server: String, token: String = "t0ken",
+                           certificateAuthority: String? = nil) throws -> String {
         let path = environment.stateDirectory.appendingPathComponent("kubeconfig").path
+        let authority = certificateAuthority.map { ", certificate-authority-data: \(Data($0.utf8).base64EncodedString())" } ?? ""
         try """
         apiVersion: v1
         kind: Config
-        clusters: [{name: fake, cluster: {server: "\(server)"}}]
+        clusters: [{name: fake, cluster: {server: "\(server)"\(authority)}}]
         users: [{name: me, user: {token: \(token)}}]
         contexts: [{name: fake, context: {cluster: fake, user: me}}]
         current-context: fake
@@ -135,6 +137,45 @@ import TestSupport
         #expect(run.stderr.contains(url), "\(run.stderr)")
         // One connect timeout (5 s), not the whole retry budget.
         #expect(ContinuousClock.now - started < .seconds(12))
+    }
+
+    /// Regression test: behind a certificate authority the kubeconfig does not trust, deploy took 57 s
+    /// with nothing on stderr. It ends at once, exit 2, saying what to check.
+    @Test func untrustedAPIServerExits2AtOnceNamingTheCertificate() async throws {
+        var options = FakeAPIServerOptions()
+        options.tls = (TestPKI.serverCertificate, TestPKI.serverKey)
+        let server = try await FakeKubernetesAPIServer.start(options: options)
+        let environment = try LocalTestEnvironment(spec: "")
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        let config = try Self.kubeconfig(environment, server: server.baseURL.absoluteString,
+                                         certificateAuthority: TestPKI.otherCACertificate)
+        let started = ContinuousClock.now
+        let run = await environment.run(Self.settings(environment, kubeconfig: config)) { try await VerifyCommand().run($0) }
+        let elapsed = ContinuousClock.now - started
+        try await server.stop()
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("error: TLS handshake with the Kubernetes API server at \(server.baseURL.absoluteString) "
+                                     + "failed: its certificate is not signed by the certificate authority the kubeconfig trusts"),
+                "\(run.stderr)")
+        #expect(elapsed < .seconds(5), "\(elapsed)")
+    }
+
+    /// An API server that accepts connections and never answers: each call, its retries
+    /// included, ends within --timeout (it was a fixed 30 s per call).
+    @Test func silentAPIServerIsBoundedByTheTimeout() async throws {
+        let silent = try await UnresponsiveListener.start()
+        let environment = try LocalTestEnvironment(spec: "")
+        defer { try? FileManager.default.removeItem(at: environment.stateDirectory) }
+        let config = try Self.kubeconfig(environment, server: "http://\(silent.endpoint.host):\(silent.endpoint.port)")
+        var settings = Self.settings(environment, kubeconfig: config)
+        settings.timeout = .seconds(3)
+        let started = ContinuousClock.now
+        let run = await environment.run(settings) { try await VerifyCommand().run($0) }
+        let elapsed = ContinuousClock.now - started
+        await silent.stop()
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains("\(silent.endpoint.host):\(silent.endpoint.port)"), "\(run.stderr)")
+        #expect(elapsed < .seconds(9), "\(elapsed)")
     }
 
     @Test func refusedTokenAndMissingRightsExit2() async throws {

@@ -21,8 +21,10 @@ public struct KubernetesAPIError: RedisCtlFailure, Equatable {
         public static let tooManyRequests = Reason(rawValue: "TooManyRequests")
         public static let serviceUnavailable = Reason(rawValue: "ServiceUnavailable")
         public static let internalError = Reason(rawValue: "InternalError")
-        /// No HTTP answer at all: refused, reset, timed out, TLS failure.
+        /// No HTTP answer at all: refused, reset, timed out.
         public static let unreachable = Reason(rawValue: "Unreachable")
+        /// The TLS handshake failed (untrusted certificate, wrong name, client certificate refused).
+        public static let tlsFailed = Reason(rawValue: "TLSFailed")
         /// An answer that is not what the API promises (e.g. not JSON).
         public static let invalidResponse = Reason(rawValue: "InvalidResponse")
         /// The request could not be built from what the caller gave (e.g. YAML that does not parse).
@@ -56,6 +58,12 @@ public struct KubernetesAPIError: RedisCtlFailure, Equatable {
             code: 0, reason: .unreachable, serverMessage: detail, category: .cannotRun,
             message: "cannot reach the Kubernetes API server at \(server.absoluteString): \(detail)"
         )
+    }
+
+    /// The TLS handshake failed: the verdict is final, so it is reported at once with what to check.
+    static func tlsFailed(_ server: URL, _ reason: String) -> KubernetesAPIError {
+        KubernetesAPIError(code: 0, reason: .tlsFailed, serverMessage: reason, category: .cannotRun,
+                           message: "TLS handshake with the Kubernetes API server at \(server.absoluteString) failed: \(reason)")
     }
 
     static func invalidRequest(_ text: String) -> KubernetesAPIError {

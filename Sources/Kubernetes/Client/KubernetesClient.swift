@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The Kubernetes REST API over AsyncHTTPClient: get, list, server-side apply, create, delete, watch,
 /// discovery. Paths are API paths (`/apis/apps/v1/namespaces/NS/statefulsets/NAME`).
@@ -36,6 +37,9 @@ public final class KubernetesClient: Sendable {
         httpConfiguration.redirectConfiguration = .disallow
         // No read timeout: a watch may be silent for minutes. Each call has its own deadline instead.
         httpConfiguration.timeout = .init(connect: timeAmount(configuration.connectTimeout), read: nil)
+        // A failed connect fails the request, and `execute` alone decides whether to retry: the HTTP
+        // client's own retries would repeat a refused TLS handshake until the connect timeout.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
         self.httpConfiguration = httpConfiguration
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
@@ -177,6 +181,9 @@ public final class KubernetesClient: Sendable {
                 response = try await httpClient.execute(request, timeout: timeAmount(timeout))
             } catch {
                 if Task.isCancelled { throw CancellationError() }
+                if let reason = tlsFailureReason(error) {
+                    throw KubernetesAPIError.tlsFailed(configuration.server, reason)
+                }
                 let delay = policy.backoff(afterAttempt: attempt)
                 // After shutdown() nothing will ever get through: do not wait out the retry budget.
                 let isShutDown = (error as? HTTPClientError) == .alreadyShutdown
@@ -207,6 +214,24 @@ public final class KubernetesClient: Sendable {
             }
             return response
         }
+    }
+
+    /// What to check when `error` is a failed TLS handshake; nil for any other error.
+    func tlsFailureReason(_ error: any Error) -> String? {
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            let name = configuration.tlsServerName ?? configuration.server.host ?? ""
+            return "its certificate does not name \(name); connect by a name it has, or set tls-server-name in the kubeconfig"
+        }
+        guard error is NIOSSLError || error is BoringSSLError else { return nil }
+        let reason = tlsReason(error)
+        if reason.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "its certificate is not signed by the certificate authority the kubeconfig trusts, or is not valid "
+                + "now (\(reason)); check certificate-authority-data of the cluster"
+        }
+        if reason.contains("ALERT") {
+            return "the server refused the client certificate (\(reason)); check client-certificate-data of the user"
+        }
+        return reason
     }
 
     /// Nothing listens at the address: retrying only delays the answer.

@@ -20,8 +20,11 @@ struct ExecCredentialAnswer: Sendable {
 }
 
 /// Runs a `client.authentication.k8s.io` exec plugin and reads its `ExecCredential` answer.
-enum ExecCredentialPlugin {
-    static let defaultTimeout: Duration = .seconds(60)
+public enum ExecCredentialPlugin {
+    /// Without a command's `--timeout` (library callers).
+    public static let defaultTimeout: Duration = .seconds(60)
+    /// A token, or a certificate chain and key, take a few KiB; stdout beyond this is not an answer.
+    static let maximumAnswerBytes = 1 << 20
 
     static func run(
         _ config: ExecConfig, environment: [String: String], clusterServer: URL, timeout: Duration = defaultTimeout
@@ -39,58 +42,37 @@ enum ExecCredentialPlugin {
 
         // A script written moments ago can still be open for writing in a child that another
         // thread just forked (ETXTBSY) and that has not reached its exec yet, which on a loaded
-        // machine takes a while: retries, each with a fresh Process, for up to 2 s (within the bound).
-        let launchDeadline = Deadline.after(min(.seconds(2), timeout))
-        var attempt = 0
-        var launched: (process: Process, output: Pipe, errors: Pipe)?
-        while launched == nil {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = config.args
-            process.environment = childEnvironment
-            process.standardInput = FileHandle.nullDevice
-            let output = Pipe()
-            let errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            do {
-                try process.run()
-                launched = (process, output, errors)
-            } catch {
-                attempt += 1
-                guard !launchDeadline.hasPassed, FileManager.default.isExecutableFile(atPath: executable) else {
-                    throw failure(config, "exec plugin '\(executable)' could not be started (\(error.localizedDescription))",
-                                  hint: config.installHint)
-                }
-                try await Task.sleep(for: .milliseconds(min(20 * attempt, 200)))
-            }
-        }
-        guard let (process, output, errors) = launched else {
-            throw failure(config, "exec plugin '\(executable)' could not be started", hint: config.installHint)
-        }
-        // Both pipes are drained while the plugin runs, so a chatty plugin cannot block on a full pipe.
-        let stdout = PipeReader(output.fileHandleForReading)
-        let stderr = PipeReader(errors.fileHandleForReading)
-
-        // Waits for the exit and for both pipes to close: a background child the plugin left
-        // holding its stdout must not hang redisctl past the bound either.
+        // machine takes a while: retried for up to 2 s, within the bound.
         let deadline = Deadline.after(timeout)
-        while process.isRunning || stdout.result == nil || stderr.result == nil {
-            if deadline.hasPassed {
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                throw failure(config, "exec plugin '\(config.command)' did not answer within \(timeout)", hint: config.installHint)
+        let launchDeadline = deadline.capped(at: .seconds(2))
+        var attempt = 0
+        let outcome: ChildProcess.Outcome
+        while true {
+            do {
+                outcome = try await ChildProcess.run(executable, arguments: config.args, environment: childEnvironment,
+                                                     outputLimit: maximumAnswerBytes, deadline: deadline)
+                break
+            } catch ChildProcess.Failure.cannotStart(let code) where code == ETXTBSY && !launchDeadline.hasPassed {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(min(20 * attempt, 200)))
+            } catch ChildProcess.Failure.cannotStart(let code) {
+                throw failure(config, "exec plugin '\(executable)' could not be started (\(String(cString: strerror(code))))",
+                              hint: config.installHint)
+            } catch ChildProcess.Failure.timedOut {
+                // Also when the plugin exited but a child it left still holds its stdout.
+                throw failure(config, "exec plugin '\(config.command)' did not answer within \(timeout); it and "
+                              + "what it started were stopped", hint: config.installHint)
+            } catch ChildProcess.Failure.outputTooLarge(let limit) {
+                throw failure(config, "exec plugin '\(config.command)' printed more than \(limit / 1024) KiB on stdout, "
+                              + "more than any ExecCredential; it was stopped")
             }
-            try await Task.sleep(for: .milliseconds(10))
         }
-        let outputData = stdout.result ?? Data()
-        let errorText = oneLine(String(decoding: stderr.result ?? Data(), as: UTF8.self))
-
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let how = process.terminationReason == .exit
-                ? "exited with status \(process.terminationStatus)" : "was killed by signal \(process.terminationStatus)"
+        guard outcome.termination == .exited(0) else {
+            let errorText = oneLine(String(decoding: outcome.stderr, as: UTF8.self))
             let detail = errorText.isEmpty ? "" : ": \(errorText)"
-            throw failure(config, "exec plugin '\(config.command)' \(how)\(detail)", hint: config.installHint)
+            throw failure(config, "exec plugin '\(config.command)' \(outcome.termination)\(detail)", hint: config.installHint)
         }
+        let outputData = Data(outcome.stdout)
         return try parseAnswer(outputData, config: config)
     }
 
@@ -204,24 +186,4 @@ enum ExecCredentialPlugin {
         // A plugin can print pages of stderr; the message stays one readable line.
         return joined.count > 2000 ? String(joined.prefix(2000)) + "…" : joined
     }
-}
-
-/// Reads a pipe to its end on a thread of its own. Not on Swift concurrency's threads nor Dispatch's
-/// global queue: both have about one thread per core, and Foundation's `Process` needs Dispatch to
-/// notice the plugin's exit, so blocked readers there would delay it.
-private final class PipeReader: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-
-    init(_ handle: FileHandle) {
-        let thread = Thread { [self] in
-            let all = handle.readDataToEndOfFile()
-            lock.withLock { data = all }
-        }
-        thread.name = "exec plugin pipe reader"
-        thread.start()
-    }
-
-    /// Everything read, once the writing end has closed; nil before that.
-    var result: Data? { lock.withLock { data } }
 }

@@ -6,15 +6,19 @@ public actor KubeCredentialProvider {
     public let credentials: KubeCredentials
     private let environment: [String: String]
     private let clusterServer: URL
+    /// How long an exec plugin may take (the command's `--timeout`).
+    private let pluginTimeout: Duration
     private var cachedExecAnswer: ExecCredentialAnswer?
     private var runningPlugin: Task<ExecCredentialAnswer, any Error>?
     /// Bumped by `invalidate()`, so a plugin run started before it does not refill the cache.
     private var generation = 0
 
-    public init(credentials: KubeCredentials, environment: [String: String], clusterServer: URL) {
+    public init(credentials: KubeCredentials, environment: [String: String], clusterServer: URL,
+                pluginTimeout: Duration = ExecCredentialPlugin.defaultTimeout) {
         self.credentials = credentials
         self.environment = environment
         self.clusterServer = clusterServer
+        self.pluginTimeout = pluginTimeout
     }
 
     /// The Authorization header value (`Bearer …` / `Basic …`), or nil when requests go without one.
@@ -54,7 +58,10 @@ public actor KubeCredentialProvider {
         if let runningPlugin { return try await runningPlugin.value }
         let environment = environment
         let clusterServer = clusterServer
-        let run = Task { try await ExecCredentialPlugin.run(config, environment: environment, clusterServer: clusterServer) }
+        let timeout = pluginTimeout
+        let run = Task {
+            try await ExecCredentialPlugin.run(config, environment: environment, clusterServer: clusterServer, timeout: timeout)
+        }
         runningPlugin = run
         let started = generation
         do {
@@ -65,7 +72,8 @@ public actor KubeCredentialProvider {
             }
             return answer
         } catch {
-            if generation == started { runningPlugin = nil }
+            // The failed run stays: later calls of this command get its error instead of waiting
+            // for the plugin again (until a 401 invalidates it).
             throw error
         }
     }

@@ -20,6 +20,16 @@ public func makeTLSConfiguration(_ settings: KubeTLSSettings) throws -> TLSConfi
         let chain = try parseCertificates(certificatePEM, what: "client certificate", origin: origin)
         configuration.certificateChain = chain.map { .certificate($0) }
         configuration.privateKey = .privateKey(try parsePrivateKey(keyPEM, origin: origin))
+        // The TLS library checks that the key belongs to the certificate only when it builds a
+        // context: done here, the mismatch is a kubeconfig error now, not an unreachable server
+        // after the retries.
+        do {
+            _ = try NIOSSLContext(configuration: configuration)
+        } catch {
+            // Both parsed above, so this is the mismatch (NIOSSL reports it as failedToLoadPrivateKey).
+            throw KubeConfigError(source: origin, reason: "the client key does not match the client certificate; "
+                                  + "check client-certificate-data and client-key-data")
+        }
     default:
         throw KubeConfigError(
             source: settings.clientCertificateOrigin ?? "client certificate",
@@ -48,4 +58,16 @@ func parsePrivateKey(_ pem: [UInt8], origin: String) throws -> NIOSSLPrivateKey 
     } catch {
         throw KubeConfigError(source: origin, reason: "client key is not a valid PEM private key (\(error))")
     }
+}
+
+/// The library's reason for a TLS failure, without its source locations ("KEY_VALUES_MISMATCH").
+func tlsReason(_ error: any Error) -> String {
+    let text = String(describing: error)
+    // BoringSSL errors read "error:0b000074:X.509 certificate routines:OPENSSL_internal:KEY_VALUES_MISMATCH at …".
+    let reasons = text.split(separator: ":").compactMap { part -> String? in
+        let word = part.split(separator: " ").first.map(String.init) ?? ""
+        return word.count > 3 && word.contains(where: \.isLetter)
+            && word.allSatisfy({ $0.isUppercase || $0 == "_" || $0.isNumber }) ? word : nil
+    }
+    return reasons.isEmpty ? String(text.prefix(200)) : reasons.joined(separator: ", ")
 }

@@ -261,7 +261,7 @@ public struct LocalPlatform: Platform {
         let configURL = directory.appendingPathComponent("redis.conf")
         let config = try String(contentsOf: configURL, encoding: .utf8)
         _ = try await LocalProcess.start(
-            serverPath: try host.redisServerPath(), configPath: configURL.path, podDirectory: directory,
+            serverPath: try host.redisServerPath(), environment: host.environment, configPath: configURL.path, podDirectory: directory,
             logFile: directory.appendingPathComponent("redis.log").path, deadline: deadline)
         try writePrivate(config, to: runningConfigURL(ordinal))
     }

@@ -17,60 +17,35 @@ struct PodProcess: Sendable, Equatable {
 enum LocalProcess {
     /// Runs `redis-server CONFIG`; the config says `daemonize yes`, so the launcher exits once the
     /// server has forked, and the process is found from the pod directory it runs in.
-    static func start(serverPath: String, configPath: String, podDirectory: URL, logFile: String,
-                      deadline: Deadline) async throws -> PodProcess {
+    static func start(serverPath: String, environment: [String: String], configPath: String, podDirectory: URL,
+                      logFile: String, deadline: Deadline) async throws -> PodProcess {
         let pidFile = podDirectory.appendingPathComponent("redis.pid").path
         try? FileManager.default.removeItem(atPath: pidFile)
-        let errorFile = configPath + ".start-errors"
-        let status = try launchAndWait(serverPath, arguments: [configPath], errorFile: errorFile)
-        if status != 0 {
-            let stderr = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
-            let reason = [stderr, tail(of: logFile)].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-                .first { !$0.isEmpty } ?? "exit status \(status)"
+        let launcher: ChildProcess.Outcome
+        do {
+            launcher = try await ChildProcess.run(serverPath, arguments: [configPath], environment: environment,
+                                                  outputLimit: 64 << 10, deadline: deadline)
+        } catch let failure as ChildProcess.Failure {
+            let reason: String
+            switch failure {
+            case .cannotStart(let code): reason = "cannot start \(serverPath): \(String(cString: strerror(code)))"
+            case .timedOut: reason = "it did not daemonize in time (\(tail(of: logFile)))"
+            case .outputTooLarge: reason = "it printed more than 64 KiB before daemonizing"
+            }
             throw GeneralFailure(.operationFailed, "redis-server failed to start (\(configPath)): \(reason)")
         }
-        try? FileManager.default.removeItem(atPath: errorFile)
+        if launcher.termination != .exited(0) {
+            let printed = String(decoding: launcher.stderr + launcher.stdout, as: UTF8.self)
+            let reason = [printed, tail(of: logFile)].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                .first { !$0.isEmpty } ?? "it \(launcher.termination)"
+            throw GeneralFailure(.operationFailed, "redis-server failed to start (\(configPath)): \(reason)")
+        }
         return try await poll("redis-server to write \(pidFile)", until: deadline) {
             if FileManager.default.fileExists(atPath: pidFile), let process = running(inPod: podDirectory) {
                 return .done(process)
             }
             return .notYet(tail(of: logFile))
         }
-    }
-
-    /// posix_spawn + waitpid: the launcher returns within milliseconds (the server daemonises), and
-    /// reaping it ourselves leaves no zombie behind. stdout goes to /dev/null, stderr to `errorFile`.
-    private static func launchAndWait(_ path: String, arguments: [String], errorFile: String) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        // The calling thread may block signals (runtimes do); the server must start with none
-        // blocked and default handlers, or it would never see the SIGTERM that stops it cleanly.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaultSignals = sigset_t()
-        sigemptyset(&defaultSignals)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaultSignals, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard spawned == 0 else {
-            throw GeneralFailure(.operationFailed, "cannot start \(path): \(String(cString: strerror(spawned)))")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        // WIFEXITED / WEXITSTATUS, spelled out: the macros are not imported into Swift.
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// The redis-server a pod directory runs, or nil. Its pid file is only a hint: a process is

@@ -12,5 +12,8 @@ public struct FakeAPIServerOptions: Sendable {
     /// Who the caller is, for 403 messages.
     public var userName: String = "system:serviceaccount:default:redisctl"
 
+    /// Serve HTTPS with this certificate and key (PEM), as a real API server does; nil: plain HTTP.
+    public var tls: (certificatePEM: String, keyPEM: String)?
+
     public init() {}
 }

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A Kubernetes API server for tests that speaks the real REST protocol over HTTP/1.1 on loopback:
 /// discovery, get/list/watch, create, server-side apply, delete with propagation, Status errors.
@@ -38,10 +39,16 @@ public final class FakeKubernetesAPIServer: Sendable {
         let policy = FakeAccessPolicy()
         let router = FakeAPIRouter(store: store, policy: policy, options: options)
         let bookmarkInterval = options.bookmarkInterval
+        let tls = try options.tls.map { pem in
+            try NIOSSLContext(configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(pem.certificatePEM.utf8)).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(pem.keyPEM.utf8), format: .pem))))
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     // Port-forward requests upgrade to WebSocket; every other request reaches the handler below.
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withServerUpgrade: (upgraders: [FakePortForward.upgrader(router: router)], completionHandler: { _ in }),
@@ -60,7 +67,7 @@ public final class FakeKubernetesAPIServer: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
-        guard let boundPort = channel.localAddress?.port, let url = URL(string: "http://\(host):\(boundPort)") else {
+        guard let boundPort = channel.localAddress?.port, let url = URL(string: "\(tls == nil ? "http" : "https")://\(host):\(boundPort)") else {
             try? await channel.close().get()
             try? await group.shutdownGracefully()
             throw FakeServerStartFailure(host: host, port: port)
