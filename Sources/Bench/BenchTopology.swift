@@ -1,4 +1,5 @@
 import ClusterOps
+import RedisCtlCore
 import RESP
 
 /// The masters a benchmark sends to and which of them owns each slot.
@@ -25,10 +26,10 @@ public struct BenchTopology: Sendable, Equatable {
         let masters = topology.masters.filter { !$0.slots.isEmpty && !$0.isFailed && $0.hasAddress }
             .sorted { $0.address < $1.address }
         guard !masters.isEmpty else {
-            throw BenchError(.cannotRun, "the cluster has no master serving slots; run init-cluster first")
+            throw GeneralFailure(.cannotRun, "the cluster has no master serving slots; run init-cluster first")
         }
         guard masters.count <= 255 else {
-            throw BenchError(.cannotRun, "the cluster has \(masters.count) masters; benchmark supports up to 255")
+            throw GeneralFailure(.cannotRun, "the cluster has \(masters.count) masters; benchmark supports up to 255")
         }
         var owners = Array(repeating: UInt8(0), count: KeySlot.count)
         for (index, master) in masters.enumerated() {
@@ -49,7 +50,7 @@ public struct BenchTopology: Sendable, Equatable {
             do {
                 connection = try await connector.connect(seed)
             } catch let error as RedisError where error.category == .cannotRun && (error.kind == .wrongPass || error.kind == .noAuth) {
-                throw BenchError(.cannotRun, error.message)
+                throw GeneralFailure(.cannotRun, error.message)
             } catch {
                 failures.append("\(seed): \((error as? any CustomStringConvertible)?.description ?? "\(error)")")
                 continue
@@ -63,7 +64,7 @@ public struct BenchTopology: Sendable, Equatable {
                 throw error
             }
         }
-        throw BenchError(.cannotRun, "no node reachable to benchmark (\(failures.first ?? "no nodes given")); check that the cluster runs")
+        throw GeneralFailure(.cannotRun, "no node reachable to benchmark (\(failures.first ?? "no nodes given")); check that the cluster runs")
     }
 
     private static func describe(_ seed: RedisEndpoint, _ connection: RedisConnection) async throws -> BenchTopology {

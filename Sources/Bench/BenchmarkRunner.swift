@@ -2,6 +2,7 @@ import ClusterOps
 import Foundation
 import NIOCore
 import NIOPosix
+import RedisCtlCore
 import RESP
 
 /// A live reading while a test runs (the CLI shows it on a terminal).
@@ -156,9 +157,9 @@ public struct BenchmarkRunner: Sendable {
                 }
             }
         } catch let error as RedisError {
-            throw BenchError(.cannotRun, "cannot open a benchmark connection: \(error.message)")
+            throw GeneralFailure(.cannotRun, "cannot open a benchmark connection: \(error.message)")
         } catch {
-            throw BenchError(.cannotRun, "cannot open a benchmark connection to \(endpoint): \(error); check that the node runs and is reachable")
+            throw GeneralFailure(.cannotRun, "cannot open a benchmark connection to \(endpoint): \(error); check that the node runs and is reachable")
         }
         if let password = options.password {
             let command = options.user.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
@@ -179,11 +180,11 @@ public struct BenchmarkRunner: Sendable {
             } catch {
                 try? await channel.close()
                 let text = (error as? RedisError)?.message ?? "\(error)"
-                throw BenchError(.cannotRun, "cannot authenticate a benchmark connection: \(text)")
+                throw GeneralFailure(.cannotRun, "cannot authenticate a benchmark connection: \(text)")
             }
             if case .error(let text) = reply {
                 try? await channel.close()
-                throw BenchError(.cannotRun, RedisError(serverReply: text, endpoint: endpoint).message)
+                throw GeneralFailure(.cannotRun, RedisError(serverReply: text, endpoint: endpoint).message)
             }
         }
         return channel

@@ -89,7 +89,7 @@ public struct BenchmarkRequest: Sendable {
 
     /// Checks every flag; a bad one throws a usage error (exit 64) naming it.
     public func validated(defaultThreads: Int) throws -> BenchmarkSettings {
-        func usage(_ text: String) -> BenchError { BenchError(.usage, text) }
+        func usage(_ text: String) -> GeneralFailure { GeneralFailure(.usage, text) }
         guard clients >= 1 && clients <= 100_000 else { throw usage("-c/--clients \(clients) must be between 1 and 100000") }
         let length: TestLength
         switch (requests, duration) {

@@ -1,3 +1,5 @@
+import RedisCtlCore
+
 /// One `--slo` threshold, such as `p99<5ms` or `ops>100000`; every test must meet every threshold.
 public struct ServiceLevelObjective: Sendable, Equatable, CustomStringConvertible {
     public enum Metric: Sendable, Equatable {
@@ -33,12 +35,12 @@ public struct ServiceLevelObjective: Sendable, Equatable, CustomStringConvertibl
     /// Parses a comma-separated list; a bad entry throws a usage error naming it.
     public static func parseList(_ list: String) throws -> [ServiceLevelObjective] {
         let entries = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !entries.isEmpty else { throw BenchError(.usage, "--slo '\(list)' names no threshold") }
+        guard !entries.isEmpty else { throw GeneralFailure(.usage, "--slo '\(list)' names no threshold") }
         return try entries.map(parse)
     }
 
     public static func parse(_ text: String) throws -> ServiceLevelObjective {
-        let usage = BenchError(.usage,
+        let usage = GeneralFailure(.usage,
             "--slo entry '\(text)' must be METRIC<VALUE or METRIC>VALUE, e.g. p99<5ms, p999<10ms, ops>100000, errors<1 "
             + "(metrics: p50 p90 p99 p999 p9999 max avg ops errors)")
         guard let operatorStart = text.firstIndex(where: { $0 == "<" || $0 == ">" }) else { throw usage }

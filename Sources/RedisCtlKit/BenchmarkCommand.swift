@@ -1,7 +1,7 @@
 import Bench
 import Foundation
-import RESP
 import RedisCtlCore
+import RESP
 
 /// `benchmark -o`: the report as a table, one JSON object, or redis-benchmark's CSV.
 public enum BenchmarkOutputFormat: String, Sendable, CaseIterable {
@@ -32,7 +32,7 @@ public struct BenchmarkCommand: Sendable {
         var settings = try request.validated(defaultThreads: BenchmarkSettings.defaultThreads)
         settings.stallTimeout = min(context.settings.timeout, .seconds(30))
         let objectives = try slo.map(ServiceLevelObjective.parseList)
-        if let hdrOut, hdrOut.isEmpty { throw BenchError(.usage, "--hdr-out needs a file path") }
+        if let hdrOut, hdrOut.isEmpty { throw GeneralFailure(.usage, "--hdr-out needs a file path") }
         return try await DeploymentTarget.with(context, nodes: .insteadOfPlatform) { (target: DeploymentTarget) async throws -> Int32 in
             try await run(context, target: target, settings: settings, objectives: objectives)
         }
@@ -65,7 +65,7 @@ public struct BenchmarkCommand: Sendable {
         for miss in misses { console.writeErr(miss + "\n") }
         if !report.incompleteTests.isEmpty {
             // A partial run is no measurement: say which tests and which node, and fail.
-            throw BenchError(.operationFailed, "the benchmark did not complete \(report.incompleteTests.joined(separator: ", ")): "
+            throw GeneralFailure(.operationFailed, "the benchmark did not complete \(report.incompleteTests.joined(separator: ", ")): "
                 + (report.problems.first ?? "fewer replies than requests") + "; check the node, then run it again")
         }
         return misses.isEmpty ? 0 : 1
@@ -81,7 +81,7 @@ public struct BenchmarkCommand: Sendable {
             try HdrHistogramLog.render(startTime: report.startTime, intervals: intervals)
                 .write(to: url, atomically: true, encoding: .utf8)
         } catch {
-            throw BenchError(.cannotRun, "cannot write --hdr-out \(url.path): \(error.localizedDescription)")
+            throw GeneralFailure(.cannotRun, "cannot write --hdr-out \(url.path): \(error.localizedDescription)")
         }
     }
 }

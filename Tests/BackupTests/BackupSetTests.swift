@@ -1,8 +1,8 @@
 import Backup
 import ClusterOps
 import Foundation
-import RESP
 import RedisCtlCore
+import RESP
 import Testing
 
 @Suite struct BackupSetTests {
@@ -57,14 +57,14 @@ import Testing
         #expect(decoded == original)
         #expect(decoded.totalKeys == 3)
         for damaged in [Array("{".utf8), Array(#"{"formatVersion": 1}"#.utf8)] {
-            #expect(throws: BackupError.self) { try BackupManifest.decode(damaged, where: "m") }
+            #expect(throws: GeneralFailure.self) { try BackupManifest.decode(damaged, where: "m") }
         }
         var future = original
         future.formatVersion = 99
         do {
             _ = try BackupManifest.decode(try future.encoded(), where: "m")
             Issue.record("format 99 accepted")
-        } catch let error as BackupError {
+        } catch let error as GeneralFailure {
             #expect(error.category == .cannotRun && error.message.contains("format version 99"))
         }
         var escaping = original
@@ -88,7 +88,7 @@ import Testing
         do {
             _ = try BackupManifest.decode(try missing.encoded(), where: "m")
             Issue.record("a manifest missing slots 8192-16383 was accepted")
-        } catch let error as BackupError {
+        } catch let error as GeneralFailure {
             #expect(error.category == .cannotRun)
             #expect(error.message.contains("slots 8192-16383 (8192 of 16384) are in no shard"), "\(error.message)")
         }
@@ -140,7 +140,7 @@ import Testing
         do {
             _ = try await BackupSetLoader.fetchAndVerify(bad, from: store, temporaryRoot: root, progress: SilentProgress())
             Issue.record("a shard holding a key of another shard's slots was accepted")
-        } catch let error as BackupError {
+        } catch let error as GeneralFailure {
             #expect(error.category == .cannotRun)
             #expect(error.message.contains("shard-0.rdb holds key \"\(stray)\" of slot \(KeySlot.slot(for: stray))"), "\(error.message)")
             #expect(error.message.contains("outside the slots 0-8191"), "\(error.message)")

@@ -142,7 +142,7 @@ import Testing
             do {
                 _ = try Self.readAll(RDBFileReader(bytes: Array(bytes[..<length]), name: "cut.rdb"))
                 Issue.record("a file cut at \(length) of \(bytes.count) bytes was accepted")
-            } catch let error as BackupError {
+            } catch let error as GeneralFailure {
                 #expect(error.category == .cannotRun)
                 #expect(error.message.hasPrefix("cut.rdb: truncated at byte \(length) "), "cut at \(length): \(error.message)")
             }
@@ -161,7 +161,7 @@ import Testing
                 do {
                     _ = try Self.readAll(RDBFileReader(bytes: flipped, name: "flipped.rdb"))
                     Issue.record("byte \(position) ^ \(mask) was accepted")
-                } catch let error as BackupError {
+                } catch let error as GeneralFailure {
                     #expect(error.category == .cannotRun && error.message.hasPrefix("flipped.rdb"))
                 }
             }
@@ -171,10 +171,10 @@ import Testing
     @Test func checksumMismatchAndDisabledChecksum() throws {
         var bytes = Self.makeFixture().bytes
         bytes[bytes.count - 1] ^= 0x10
-        #expect(throws: BackupError.self) { try Self.readAll(RDBFileReader(bytes: bytes, name: "x.rdb")) }
+        #expect(throws: GeneralFailure.self) { try Self.readAll(RDBFileReader(bytes: bytes, name: "x.rdb")) }
         do {
             _ = try Self.readAll(RDBFileReader(bytes: bytes, name: "x.rdb"))
-        } catch let error as BackupError {
+        } catch let error as GeneralFailure {
             #expect(error.message.contains("checksum mismatch"))
         }
         // "rdbchecksum no" writes zero: accepted, and then no check is possible.
@@ -190,7 +190,7 @@ import Testing
         #expect {
             _ = try Self.readAll(RDBFileReader(bytes: builder.bytes, name: "m.rdb"))
         } throws: { error in
-            let message = (error as? BackupError)?.message ?? ""
+            let message = (error as? GeneralFailure)?.message ?? ""
             return message.contains("doc:1") && message.contains("ReJSON-RL")
         }
 
@@ -200,7 +200,7 @@ import Testing
         #expect {
             _ = try Self.readAll(RDBFileReader(bytes: aux.bytes, name: "m.rdb"))
         } throws: { error in
-            (error as? BackupError)?.message.contains("module graphdata") == true
+            (error as? GeneralFailure)?.message.contains("module graphdata") == true
         }
     }
 
@@ -210,12 +210,12 @@ import Testing
         #expect {
             _ = try RDBFileReader(bytes: newer.bytes, name: "new.rdb")
         } throws: { error in
-            (error as? BackupError)?.message.contains("RDB version 12") == true
+            (error as? GeneralFailure)?.message.contains("RDB version 12") == true
         }
         #expect {
             _ = try RDBFileReader(bytes: Array("not an rdb file".utf8), name: "text.rdb")
         } throws: { error in
-            (error as? BackupError)?.message.contains("not an RDB file") == true
+            (error as? GeneralFailure)?.message.contains("not an RDB file") == true
         }
         var preGA = B(version: 10)
         preGA.raw([0xF6] + B.string("code"))
@@ -223,7 +223,7 @@ import Testing
         #expect {
             _ = try Self.readAll(RDBFileReader(bytes: preGA.bytes, name: "rc.rdb"))
         } throws: { error in
-            (error as? BackupError)?.message.contains("pre-release format") == true
+            (error as? GeneralFailure)?.message.contains("pre-release format") == true
         }
         var unknownType = B(version: 11)
         unknownType.entry(type: 42, key: "k", value: [])
@@ -231,7 +231,7 @@ import Testing
         #expect {
             _ = try Self.readAll(RDBFileReader(bytes: unknownType.bytes, name: "u.rdb"))
         } throws: { error in
-            (error as? BackupError)?.message == "u.rdb: corrupt at byte 9: unknown value type 42; the RDB file is damaged"
+            (error as? GeneralFailure)?.message == "u.rdb: corrupt at byte 9: unknown value type 42; the RDB file is damaged"
         }
     }
 }

@@ -1,10 +1,10 @@
 import Backup
 import Foundation
 import NIOCore
-import RESP
 import RedisCtlCore
-import TestSupport
+import RESP
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -93,7 +93,7 @@ import Glibc
         do {
             _ = try await RDBPuller(options: .init(password: "wrong")).pull(from: source.endpoint, into: writer, deadline: .after(.seconds(20)))
             Issue.record("a wrong password pulled an RDB")
-        } catch let error as BackupError {
+        } catch let error as GeneralFailure {
             #expect(error.category == .cannotRun)
             #expect(error.message.contains(source.endpoint.description) && error.message.contains("AUTH"))
         }
@@ -115,7 +115,7 @@ import Glibc
             _ = try await RDBPuller(options: .init(), idleTimeout: .seconds(1)).pull(from: source.endpoint, into: writer,
                                                                                     deadline: .after(.seconds(60)))
             Issue.record("a silent node gave an RDB")
-        } catch let error as BackupError {
+        } catch let error as GeneralFailure {
             #expect(error.message.contains("sent nothing for 1s"), "\(error.message)")
         }
         await writer.abort()
@@ -133,7 +133,7 @@ import Glibc
             _ = try await RDBPuller(options: .init(), idleTimeout: .seconds(20)).pull(from: source.endpoint, into: writer,
                                                                                      deadline: .after(.seconds(2)))
             Issue.record("the pull outlived its deadline")
-        } catch let error as BackupError {
+        } catch let error as GeneralFailure {
             #expect(error.message.contains("deadline"), "\(error.message)")
         }
         await writer.abort()

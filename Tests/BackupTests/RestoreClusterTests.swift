@@ -2,8 +2,8 @@ import Backup
 import ClusterOps
 import Foundation
 import NIOCore
-import RESP
 import RedisCtlCore
+import RESP
 import Testing
 import TestSupport
 
@@ -47,7 +47,7 @@ import TestSupport
         do {
             _ = try await body()
             return nil
-        } catch let error as BackupError {
+        } catch let error as GeneralFailure {
             return error.message
         } catch {
             return "unexpected: \(error)"
@@ -200,7 +200,7 @@ import TestSupport
         #expect {
             _ = try SlotRouter(topology: topology)
         } throws: { error in
-            (error as? BackupError)?.message.contains("no master for slots 16001-16383") == true
+            (error as? GeneralFailure)?.message.contains("no master for slots 16001-16383") == true
         }
     }
 

@@ -1,5 +1,6 @@
 import Backup
 import Foundation
+import RedisCtlCore
 import Spec
 import Testing
 
@@ -31,14 +32,14 @@ import Testing
     }
 
     @Test func missingCredentialsAndBadEndpointsCannotRun() {
-        #expect(throws: BackupError.self) {
+        #expect(throws: GeneralFailure.self) {
             try S3Configuration.resolve(bucket: "b", prefix: "", spec: S3Spec(), environment: [:])
         }
         do {
             _ = try S3Configuration.resolve(bucket: "b", prefix: "", spec: S3Spec(),
                 environment: ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_ENDPOINT_URL": "ftp://x"])
             Issue.record("an ftp endpoint was accepted")
-        } catch let error as BackupError {
+        } catch let error as GeneralFailure {
             #expect(error.category == .cannotRun)
             #expect(error.message.contains("ftp://x"))
         } catch {
@@ -50,7 +51,7 @@ import Testing
         #expect(try StoreLocation(parsing: "s3://bucket/a/b/") == .s3(bucket: "bucket", prefix: "a/b"))
         #expect(try StoreLocation(parsing: "s3://bucket") == .s3(bucket: "bucket", prefix: ""))
         #expect(try StoreLocation(parsing: "/var/backups") == .directory("/var/backups"))
-        #expect(throws: BackupError.self) { try StoreLocation(parsing: "s3://") }
+        #expect(throws: GeneralFailure.self) { try StoreLocation(parsing: "s3://") }
         let split = StoreLocation.s3(bucket: "b", prefix: "p/c/20261126T200501Z").removingLastComponent()
         #expect(split?.parent == .s3(bucket: "b", prefix: "p/c") && split?.last == "20261126T200501Z")
         let directory = StoreLocation.directory("/x/y/").removingLastComponent()

@@ -1,9 +1,10 @@
 import Backup
 import Foundation
 import NIOCore
+import RedisCtlCore
 import Spec
-import TestSupport
 import Testing
+import TestSupport
 
 /// The same store contract, against a directory and against a real S3 protocol server (moto).
 @Suite struct StoreTests {
@@ -54,7 +55,7 @@ import Testing
 
         #expect(try await store.get(key: "c/20260101T000000Z/manifest.json", maxSize: 100) == Array("{}".utf8))
         #expect(try await store.get(key: "c/nothing.json", maxSize: 100) == nil)
-        await #expect(throws: BackupError.self) { _ = try await store.get(key: "c/20260101T000000Z/shard-0.rdb", maxSize: 10) }
+        await #expect(throws: GeneralFailure.self) { _ = try await store.get(key: "c/20260101T000000Z/shard-0.rdb", maxSize: 10) }
 
         let downloaded = scratch + "/shard.rdb"
         try await store.download(key: "c/20260101T000000Z/shard-0.rdb", toFile: downloaded)
@@ -114,7 +115,7 @@ import Testing
             do {
                 try await missing.put(key: "k", bytes: [1])
                 Issue.record("a PUT into a missing bucket succeeded")
-            } catch let error as BackupError {
+            } catch let error as GeneralFailure {
                 #expect(error.category == .cannotRun)
                 #expect(error.message.contains("NoSuchBucket") && error.message.contains("s3://no-such-bucket/k"))
                 #expect(!error.message.contains("\n"))
@@ -130,7 +131,7 @@ import Testing
             do {
                 _ = try await unreachable.list(prefix: "")
                 Issue.record("listing an unreachable endpoint succeeded")
-            } catch let error as BackupError {
+            } catch let error as GeneralFailure {
                 #expect(error.category == .cannotRun && error.message.contains("127.0.0.1:\(closedPort)"), "\(error.message)")
             }
             await unreachable.shutdown()

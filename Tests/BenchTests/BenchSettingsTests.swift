@@ -1,6 +1,6 @@
-@testable import Bench
 import RedisCtlCore
 import Testing
+@testable import Bench
 
 @Suite struct BenchSettingsTests {
     func usageMessage(_ body: (inout BenchmarkRequest) -> Void) -> String? {
@@ -9,7 +9,7 @@ import Testing
         do {
             _ = try request.validated(defaultThreads: 2)
             return nil
-        } catch let error as BenchError {
+        } catch let error as GeneralFailure {
             #expect(error.category == .usage)
             return error.message
         } catch {
@@ -71,7 +71,7 @@ import Testing
         #expect(objectives[3].comparison == .lessOrEqual)
         #expect(ServiceLevelObjective.percentile(named: "p9999") == 99.99)
         for bad in ["p99", "p99<fast", "speed>3", "ops>lots", ""] {
-            #expect(throws: BenchError.self) { try ServiceLevelObjective.parseList(bad) }
+            #expect(throws: GeneralFailure.self) { try ServiceLevelObjective.parseList(bad) }
         }
     }
 }

@@ -1,12 +1,12 @@
-@testable import Bench
 import ClusterOps
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
-import RESP
 import RedisCtlCore
-import TestSupport
+import RESP
 import Testing
+import TestSupport
+@testable import Bench
 
 /// A dialer that counts its dials and passes them to TCP: proves every benchmark connection goes
 /// through the platform's dialer (port-forward tunnels use the same path).
@@ -130,7 +130,7 @@ func settings(_ body: (inout BenchmarkRequest) -> Void) throws -> BenchmarkSetti
         let server = try await RedisServerProcess.start(password: "pw")
         defer { server.stop() }
         let connector = NodeConnector(options: RedisConnectionOptions(password: "nope"), dialer: TCPDialer())
-        await #expect(throws: BenchError.self) {
+        await #expect(throws: GeneralFailure.self) {
             _ = try await BenchmarkRunner(settings: try settings { _ in }, connector: connector).run(seeds: [server.endpoint])
         }
     }

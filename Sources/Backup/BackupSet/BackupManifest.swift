@@ -1,5 +1,6 @@
 import ClusterOps
 import Foundation
+import RedisCtlCore
 
 /// `manifest.json`: what a complete backup set holds. Written last; its presence is what makes a
 /// set complete.
@@ -88,10 +89,10 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         do {
             manifest = try JSONDecoder().decode(BackupManifest.self, from: Data(bytes))
         } catch {
-            throw BackupError(.cannotRun, "\(location) is not a readable backup manifest (\(Self.describe(error))); the set is corrupt")
+            throw GeneralFailure(.cannotRun, "\(location) is not a readable backup manifest (\(Self.describe(error))); the set is corrupt")
         }
         if let problem = manifest.problem {
-            throw BackupError(.cannotRun, "\(location): \(problem); the set is corrupt")
+            throw GeneralFailure(.cannotRun, "\(location): \(problem); the set is corrupt")
         }
         return manifest
     }

@@ -1,7 +1,7 @@
 import ClusterOps
 import Foundation
-import RESP
 import RedisCtlCore
+import RESP
 
 /// How one shard's pull went.
 public struct ShardBackupResult: Sendable, Codable, Equatable {
@@ -114,12 +114,12 @@ public struct BackupRunner: Sendable {
         let topology = try await pool.topology(fromFirstOf: seeds)
         let masters = topology.masters.filter { !$0.slots.isEmpty }.sorted { ($0.slots.first?.start ?? 0) < ($1.slots.first?.start ?? 0) }
         if let failed = masters.first(where: { $0.isFailed || !$0.hasAddress }) {
-            throw BackupError(.operationFailed, "master \(failed.displayName) owning slots \(SlotRange.describe(failed.slots)) is failing; "
+            throw GeneralFailure(.operationFailed, "master \(failed.displayName) owning slots \(SlotRange.describe(failed.slots)) is failing; "
                 + "a backup now would miss its keys. Fix the cluster (redisctl verify) and run again")
         }
         let covered = SlotRange.count(of: masters.flatMap(\.slots))
         guard covered == SlotRange.slotCount else {
-            throw BackupError(.operationFailed, "the masters cover \(covered) of \(SlotRange.slotCount) slots; fix the cluster before backing up")
+            throw GeneralFailure(.operationFailed, "the masters cover \(covered) of \(SlotRange.slotCount) slots; fix the cluster before backing up")
         }
 
         // INFO of every master and replica, in parallel; a node that does not answer is just not chosen.
@@ -146,7 +146,7 @@ public struct BackupRunner: Sendable {
                 master: PullCandidate(node: master, info: infos[master.id]),
                 replicas: replicas.map { PullCandidate(node: $0, info: infos[$0.id]) })
             if source.role == "master", infos[master.id] == nil {
-                throw BackupError(.operationFailed, "master \(master.address) of slots \(SlotRange.describe(master.slots)) does not answer and no replica is in sync")
+                throw GeneralFailure(.operationFailed, "master \(master.address) of slots \(SlotRange.describe(master.slots)) does not answer and no replica is in sync")
             }
             plans.append(ShardPlan(index: index, master: master, replicas: replicas, source: source))
         }
@@ -196,10 +196,10 @@ public struct BackupRunner: Sendable {
                                      rdbVersion: pulled.rdbVersion)
         } catch {
             await writer.abort()
-            if let failure = error as? BackupError {
-                throw BackupError(failure.category, "shard \(plan.index) (slots \(slots)): \(failure.message)")
+            if let failure = error as? GeneralFailure {
+                throw GeneralFailure(failure.category, "shard \(plan.index) (slots \(slots)): \(failure.message)")
             }
-            throw BackupError(.operationFailed, "shard \(plan.index) (slots \(slots)) from \(source.node.address): \(error)")
+            throw GeneralFailure(.operationFailed, "shard \(plan.index) (slots \(slots)) from \(source.node.address): \(error)")
         }
     }
 

@@ -2,8 +2,8 @@ import ClusterOps
 import Crypto
 import Foundation
 import NIOCore
-import RESP
 import RedisCtlCore
+import RESP
 
 /// A shard file that matched its manifest entry, as a local file ready to read.
 public struct VerifiedShard: Sendable {
@@ -35,12 +35,12 @@ public enum BackupSetLoader {
             let chosen = matches.count == 1 ? matches.first
                 : matches.first(where: { $0.parent.isEmpty }) ?? matches.first(where: { $0.parent == cluster })
             guard let set = chosen else {
-                if matches.isEmpty { throw BackupError(.cannotRun, "no backup set \(id) under \(store.location)") }
-                throw BackupError(.cannotRun, "backup set \(id) exists for several clusters under \(store.location) ("
+                if matches.isEmpty { throw GeneralFailure(.cannotRun, "no backup set \(id) under \(store.location)") }
+                throw GeneralFailure(.cannotRun, "backup set \(id) exists for several clusters under \(store.location) ("
                     + matches.map(\.parent).joined(separator: ", ") + "); add the cluster to the path")
             }
             guard set.isComplete else {
-                throw BackupError(.cannotRun, "backup set \(store.location)/\(set.directory) has no manifest: it is incomplete and cannot be restored")
+                throw GeneralFailure(.cannotRun, "backup set \(store.location)/\(set.directory) has no manifest: it is incomplete and cannot be restored")
             }
             return set
         }
@@ -53,14 +53,14 @@ public enum BackupSetLoader {
         } else {
             let parents = Set(complete.map(\.parent))
             guard parents.count <= 1 else {
-                throw BackupError(.usage, "backups of several clusters under \(store.location) (\(parents.sorted().joined(separator: ", "))); "
+                throw GeneralFailure(.usage, "backups of several clusters under \(store.location) (\(parents.sorted().joined(separator: ", "))); "
                     + "add the cluster to --from")
             }
             candidates = complete
         }
         guard let newest = candidates.max(by: { BackupSetID.precedes($0.id, $1.id) }) else {
             let incomplete = sets.count - complete.count
-            throw BackupError(.cannotRun, "no complete backup set under \(store.location)"
+            throw GeneralFailure(.cannotRun, "no complete backup set under \(store.location)"
                 + (incomplete > 0 ? " (\(incomplete) incomplete set\(incomplete == 1 ? "" : "s") without a manifest)" : ""))
         }
         return newest
@@ -72,17 +72,17 @@ public enum BackupSetLoader {
                                       progress: any ProgressReporter) async throws -> VerifiedSet {
         let where_ = "\(store.location)/\(set.manifestKey)"
         guard let bytes = try await store.get(key: set.manifestKey, maxSize: BackupManifest.maximumSize) else {
-            throw BackupError(.cannotRun, "\(where_) disappeared; the set is incomplete")
+            throw GeneralFailure(.cannotRun, "\(where_) disappeared; the set is incomplete")
         }
         let manifest = try BackupManifest.decode(bytes, where: where_)
         let location = "\(store.location)/\(set.directory)"
         // Sizes from the listing first: a truncated set fails before any download.
         for shard in manifest.shards {
             guard let object = set.object(named: shard.file) else {
-                throw BackupError(.cannotRun, "\(location)/\(shard.file) is missing; the set is corrupt")
+                throw GeneralFailure(.cannotRun, "\(location)/\(shard.file) is missing; the set is corrupt")
             }
             guard object.size == shard.size else {
-                throw BackupError(.cannotRun, "\(location)/\(shard.file) is \(object.size) bytes but the manifest says \(shard.size); the set is truncated or corrupt")
+                throw GeneralFailure(.cannotRun, "\(location)/\(shard.file) is \(object.size) bytes but the manifest says \(shard.size); the set is truncated or corrupt")
             }
         }
         var temporaryDirectory: String?
@@ -107,18 +107,18 @@ public enum BackupSetLoader {
                 }
                 let (size, digest) = try await hashFile(path)
                 guard size == shard.size else {
-                    throw BackupError(.cannotRun, "\(location)/\(shard.file) is \(size) bytes but the manifest says \(shard.size); the set is truncated or corrupt")
+                    throw GeneralFailure(.cannotRun, "\(location)/\(shard.file) is \(size) bytes but the manifest says \(shard.size); the set is truncated or corrupt")
                 }
                 guard digest == shard.sha256.lowercased() else {
-                    throw BackupError(.cannotRun, "\(location)/\(shard.file) does not match its sha256 in the manifest; the set is corrupt")
+                    throw GeneralFailure(.cannotRun, "\(location)/\(shard.file) does not match its sha256 in the manifest; the set is corrupt")
                 }
                 try await checkKeysLieInSlots(path: path, shard: shard, location: location)
                 verified.append(VerifiedShard(shard: shard, path: path))
             }
         } catch {
             if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) }
-            if error is BackupError { throw error }
-            throw BackupError(.cannotRun, "cannot read backup set \(location): \(error)")
+            if error is GeneralFailure { throw error }
+            throw GeneralFailure(.cannotRun, "cannot read backup set \(location): \(error)")
         }
         progress.step("backup set \(manifest.id) verified: \(manifest.shards.count) shards, sha256 match, every key in its shard's slots")
         return VerifiedSet(manifest: manifest, location: location, shards: verified, temporaryDirectory: temporaryDirectory)
@@ -135,7 +135,7 @@ public enum BackupSetLoader {
             for case .entry(let entry) in batch.items {
                 let slot = KeySlot.slot(forBytes: entry.key)
                 guard allowed[slot] else {
-                    throw BackupError(.cannotRun, "\(location)/\(shard.file) holds key \"\(RDBEntry.display(entry.key))\" of slot \(slot), "
+                    throw GeneralFailure(.cannotRun, "\(location)/\(shard.file) holds key \"\(RDBEntry.display(entry.key))\" of slot \(slot), "
                         + "outside the slots \(SlotRange.describe(shard.slots)) the manifest lists for shard \(shard.index); the set is corrupt")
                 }
             }

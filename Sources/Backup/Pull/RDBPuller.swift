@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOPosix
-import RESP
 import RedisCtlCore
+import RESP
 
 /// What one pulled RDB turned out to be.
 public struct PulledRDB: Sendable, Equatable {
@@ -71,11 +71,11 @@ public struct RDBPuller: Sendable {
                 }
             }
         } catch {
-            throw BackupError(.cannotRun, "cannot connect to \(endpoint) to pull its RDB: \((error as? RedisError)?.message ?? String(describing: error))")
+            throw GeneralFailure(.cannotRun, "cannot connect to \(endpoint) to pull its RDB: \((error as? RedisError)?.message ?? String(describing: error))")
         }
         guard let asyncChannel = watch.asyncChannel else {
             channel.close(promise: nil)
-            throw BackupError(.operationFailed, "connection to \(endpoint) was not set up for the RDB pull")
+            throw GeneralFailure(.operationFailed, "connection to \(endpoint) was not set up for the RDB pull")
         }
         return try await withThrowingTaskGroup(of: PulledRDB?.self) { group in
             group.addTask {
@@ -93,7 +93,7 @@ public struct RDBPuller: Sendable {
             while let result = try await group.next() {
                 if let result { return result }
             }
-            throw BackupError(.operationFailed, "pulling the RDB of \(endpoint) did not finish before the deadline (raise --timeout)")
+            throw GeneralFailure(.operationFailed, "pulling the RDB of \(endpoint) did not finish before the deadline (raise --timeout)")
         }
     }
 
@@ -132,15 +132,15 @@ public struct RDBPuller: Sendable {
             }
         } catch let error as PullProtocolError {
             throw Self.failure(error, endpoint: endpoint)
-        } catch let error as BackupError {
+        } catch let error as GeneralFailure {
             throw error
         } catch {
             if watch.didTimeOut || watch.wasIdle || Task.isCancelled { throw watchFailure(watch, endpoint: endpoint, idleSeconds: idleSeconds, size: size) }
-            throw BackupError(.operationFailed, "RDB stream from \(endpoint) broke off after \(size) bytes: \(error); run the backup again")
+            throw GeneralFailure(.operationFailed, "RDB stream from \(endpoint) broke off after \(size) bytes: \(error); run the backup again")
         }
         guard framer.isFinished else {
             if watch.didTimeOut || watch.wasIdle { throw watchFailure(watch, endpoint: endpoint, idleSeconds: idleSeconds, size: size) }
-            throw BackupError(.operationFailed, "\(endpoint) closed the connection after \(size) bytes of its RDB"
+            throw GeneralFailure(.operationFailed, "\(endpoint) closed the connection after \(size) bytes of its RDB"
                 + (framer.announcedLength.map { " of \($0) announced" } ?? "") + "; check its log and run the backup again")
         }
         scanner.finish()
@@ -151,22 +151,22 @@ public struct RDBPuller: Sendable {
                          form: framer.form ?? .length, rdbVersion: scanner.rdbVersion)
     }
 
-    private func watchFailure(_ watch: PullWatch, endpoint: RedisEndpoint, idleSeconds: Int64, size: Int64) -> BackupError {
+    private func watchFailure(_ watch: PullWatch, endpoint: RedisEndpoint, idleSeconds: Int64, size: Int64) -> GeneralFailure {
         if watch.wasIdle {
-            return BackupError(.operationFailed, "\(endpoint) sent nothing for \(idleSeconds)s during the RDB pull (after \(size) bytes); check the node and run the backup again")
+            return GeneralFailure(.operationFailed, "\(endpoint) sent nothing for \(idleSeconds)s during the RDB pull (after \(size) bytes); check the node and run the backup again")
         }
-        return BackupError(.operationFailed, "pulling the RDB of \(endpoint) did not finish before the deadline (\(size) bytes so far); raise --timeout")
+        return GeneralFailure(.operationFailed, "pulling the RDB of \(endpoint) did not finish before the deadline (\(size) bytes so far); raise --timeout")
     }
 
-    static func failure(_ error: PullProtocolError, endpoint: RedisEndpoint) -> BackupError {
+    static func failure(_ error: PullProtocolError, endpoint: RedisEndpoint) -> GeneralFailure {
         switch error {
         case .refused(let command, let reply):
             let authentication = RedisError(serverReply: reply, endpoint: endpoint).refusesAuthentication || command == "AUTH"
             let hint = authentication ? "check the password" : "check the node's replication settings and log"
-            return BackupError(authentication ? .cannotRun : .operationFailed,
+            return GeneralFailure(authentication ? .cannotRun : .operationFailed,
                                "\(endpoint) refused \(command) for the RDB pull: \(reply); \(hint)")
         case .unexpected(let what):
-            return BackupError(.operationFailed, "\(endpoint) sent an unexpected \(what) during the RDB pull; is it a Redis node?")
+            return GeneralFailure(.operationFailed, "\(endpoint) sent an unexpected \(what) during the RDB pull; is it a Redis node?")
         }
     }
 }

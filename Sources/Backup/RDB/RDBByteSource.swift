@@ -1,4 +1,5 @@
 import Foundation
+import RedisCtlCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,7 +23,7 @@ public final class RDBFileSource: RDBByteSource {
     public init(path: String) throws {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
-            throw BackupError(.cannotRun, "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw GeneralFailure(.cannotRun, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         var info = stat()
         totalBytes = fstat(descriptor, &info) == 0 ? Int64(info.st_size) : nil
@@ -42,7 +43,7 @@ public final class RDBFileSource: RDBByteSource {
             #endif
             if count >= 0 { return count }
             if errno == EINTR { continue }
-            throw BackupError(.cannotRun, "cannot read \(path): \(String(cString: strerror(errno)))")
+            throw GeneralFailure(.cannotRun, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
     }
 }

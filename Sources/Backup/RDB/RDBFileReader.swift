@@ -1,10 +1,12 @@
+import RedisCtlCore
+
 /// Reads an RDB file (Redis 7.0 = RDB 10, 7.2 = RDB 11, and older) one item at a time, with bounded
 /// memory: a buffer plus the one value being returned.
 ///
 /// Values are not decoded. A DUMP payload is the value's bytes exactly as the RDB stores them,
 /// framed by the type byte, the RDB version and a CRC64; so each value is parsed only far enough
 /// to find where it ends, and its bytes are copied. The file's own CRC64 is verified at EOF (unless
-/// it is zero: saved with `rdbchecksum no`). Truncated or corrupt input throws a `BackupError`
+/// it is zero: saved with `rdbchecksum no`). Truncated or corrupt input throws a `GeneralFailure`
 /// naming the byte offset; it never traps.
 ///
 /// Not thread-safe: one reader is used by one task at a time.
@@ -44,7 +46,7 @@ public final class RDBFileReader {
             throw input.corrupt("not an RDB file (it does not start with REDIS and a 4-digit version)", at: 0)
         }
         guard version <= RDBFormat.newestVersion else {
-            throw BackupError(.cannotRun, "\(name): RDB version \(version) is newer than this reader knows (up to \(RDBFormat.newestVersion), Redis 7.2); back up with Redis 7.2 or older, or upgrade redisctl")
+            throw GeneralFailure(.cannotRun, "\(name): RDB version \(version) is newer than this reader knows (up to \(RDBFormat.newestVersion), Redis 7.2); back up with Redis 7.2 or older, or upgrade redisctl")
         }
         header = RDBHeader(rdbVersion: version)
         // The AUX fields come first: read them now so `header` is complete before the first key.
@@ -113,10 +115,10 @@ public final class RDBFileReader {
             case RDBFormat.Opcode.function2:
                 return .item(.function(RDBFunction(code: try readString("a function library"))))
             case RDBFormat.Opcode.functionPreGA:
-                throw BackupError(.cannotRun, "\(input.name): byte \(opcodeOffset): functions in the pre-release format of Redis 7.0 release candidates are not supported; load the file into Redis 7.0 or newer and save it again")
+                throw GeneralFailure(.cannotRun, "\(input.name): byte \(opcodeOffset): functions in the pre-release format of Redis 7.0 release candidates are not supported; load the file into Redis 7.0 or newer and save it again")
             case RDBFormat.Opcode.moduleAux:
                 let moduleId = try readCount("a module id")
-                throw BackupError(.cannotRun, "\(input.name): byte \(opcodeOffset): auxiliary data of module \(RDBFormat.moduleName(fromId: moduleId)) cannot be restored with RESTORE; restore this data with the module's own tools")
+                throw GeneralFailure(.cannotRun, "\(input.name): byte \(opcodeOffset): auxiliary data of module \(RDBFormat.moduleName(fromId: moduleId)) cannot be restored with RESTORE; restore this data with the module's own tools")
             case RDBFormat.Opcode.eof:
                 try verifyChecksum()
                 finished = true
@@ -210,7 +212,7 @@ public final class RDBFileReader {
             try skipStream(type: type, what())
         case T.modulePreGA, T.module2:
             let moduleId = try readCount(what())
-            throw BackupError(.cannotRun, "\(input.name): key \(RDBEntry.display(key)) holds a value of module \(RDBFormat.moduleName(fromId: moduleId)), which redisctl cannot restore; remove the key or restore it with the module's own tools")
+            throw GeneralFailure(.cannotRun, "\(input.name): key \(RDBEntry.display(key)) holds a value of module \(RDBFormat.moduleName(fromId: moduleId)), which redisctl cannot restore; remove the key or restore it with the module's own tools")
         default:
             throw input.corrupt("unknown value type \(type)", at: typeOffset)
         }
@@ -323,7 +325,7 @@ public final class RDBFileReader {
         let computed = input.checksumSoFar()
         let stored = try input.readLittleEndian(width: 8, "the checksum")
         guard stored == 0 || stored == computed else {
-            throw BackupError(.cannotRun, "\(input.name): checksum mismatch (the file says \(hex(stored)), its content gives \(hex(computed))); the RDB file is corrupt")
+            throw GeneralFailure(.cannotRun, "\(input.name): checksum mismatch (the file says \(hex(stored)), its content gives \(hex(computed))); the RDB file is corrupt")
         }
     }
 

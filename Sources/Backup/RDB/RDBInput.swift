@@ -1,3 +1,5 @@
+import RedisCtlCore
+
 /// Buffered sequential reading of an RDB stream. Keeps the running CRC64 of everything consumed
 /// (the file checksum) and, while capturing, a copy of the consumed bytes (a value's raw form).
 /// Both are taken from the buffer in bulk when it is refilled, not byte by byte.
@@ -25,12 +27,12 @@ final class RDBInput {
 
     // MARK: Errors
 
-    func truncated(_ what: String) -> BackupError {
-        BackupError(.cannotRun, "\(name): truncated at byte \(bufferOffset + Int64(limit)) while reading \(what); the RDB file is incomplete or corrupt")
+    func truncated(_ what: String) -> GeneralFailure {
+        GeneralFailure(.cannotRun, "\(name): truncated at byte \(bufferOffset + Int64(limit)) while reading \(what); the RDB file is incomplete or corrupt")
     }
 
-    func corrupt(_ what: String, at byteOffset: Int64? = nil) -> BackupError {
-        BackupError(.cannotRun, "\(name): corrupt at byte \(byteOffset ?? offset): \(what); the RDB file is damaged")
+    func corrupt(_ what: String, at byteOffset: Int64? = nil) -> GeneralFailure {
+        GeneralFailure(.cannotRun, "\(name): corrupt at byte \(byteOffset ?? offset): \(what); the RDB file is damaged")
     }
 
     // MARK: Capture

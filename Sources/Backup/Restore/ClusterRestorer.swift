@@ -1,7 +1,7 @@
 import ClusterOps
 import Foundation
-import RESP
 import RedisCtlCore
+import RESP
 
 /// Restores RDB files into a running cluster of any shape: each key is written on the master that
 /// owns its slot in the target cluster.
@@ -105,7 +105,7 @@ public struct ClusterRestorer: Sendable {
             guard let version = info["redis_version"],
                   let readable = RedisRDBSupport.newestReadableVersion(redisVersion: version) else { continue }
             if readable < newest.version {
-                throw BackupError(.cannotRun, "master \(router.masters[index].address) runs Redis \(version), which reads RDB up to version \(readable); \(newest.path) is RDB version \(newest.version) (Redis \(RedisRDBSupport.release(introducing: newest.version))); restore into Redis \(RedisRDBSupport.release(introducing: newest.version)) or newer")
+                throw GeneralFailure(.cannotRun, "master \(router.masters[index].address) runs Redis \(version), which reads RDB up to version \(readable); \(newest.path) is RDB version \(newest.version) (Redis \(RedisRDBSupport.release(introducing: newest.version))); restore into Redis \(RedisRDBSupport.release(introducing: newest.version)) or newer")
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOPosix
+import RedisCtlCore
 
 /// Reads an RDB file in batches on NIO's blocking-I/O thread pool, so file reads and parsing never
 /// block the cooperative thread pool. Batches are read one at a time (the caller awaits each).
@@ -71,7 +72,7 @@ final class RDBBatchReader: @unchecked Sendable {
     func nextEncoded(minimumBytes: Int) async throws -> EncodedStep {
         try await NIOThreadPool.singleton.runIfActive { [self] in
             guard var encoder = self.encoder else {
-                throw BackupError(.operationFailed, "\(path): internal error: the file was not opened for encoding")
+                throw GeneralFailure(.operationFailed, "\(path): internal error: the file was not opened for encoding")
             }
             // Worked on as a local (unique, so never copied) and put back at the end of the step.
             self.encoder = nil
@@ -116,8 +117,8 @@ final class RDBBatchReader: @unchecked Sendable {
 }
 
 extension RDBBatchReader {
-    static func notDatabaseZero(_ path: String, key: [UInt8], database: Int) -> BackupError {
-        BackupError(.cannotRun, "\(path): key \(RDBEntry.display(key)) is in database \(database); a cluster has only database 0")
+    static func notDatabaseZero(_ path: String, key: [UInt8], database: Int) -> GeneralFailure {
+        GeneralFailure(.cannotRun, "\(path): key \(RDBEntry.display(key)) is in database \(database); a cluster has only database 0")
     }
 }
 

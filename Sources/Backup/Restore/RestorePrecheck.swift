@@ -1,6 +1,6 @@
 import Foundation
-import RESP
 import RedisCtlCore
+import RESP
 
 /// Looks, before anything is written, for what a restore without replace would refuse: function
 /// libraries present with other code, and keys that already exist. Keys are only looked for when
@@ -25,7 +25,7 @@ struct RestorePrecheck {
             let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
             readFile: while true {
                 if deadline.hasPassed {
-                    throw BackupError(.operationFailed, "checking the target cluster for existing keys did not finish in time (\(path)); nothing was written; raise --timeout")
+                    throw GeneralFailure(.operationFailed, "checking the target cluster for existing keys did not finish in time (\(path)); nothing was written; raise --timeout")
                 }
                 let batch = try await reader.nextBatch(maxItems: 10_000, maxBytes: .max)
                 var keysByMaster = [[[UInt8]]](repeating: [], count: router.masters.count)
@@ -48,10 +48,10 @@ struct RestorePrecheck {
             }
         }
         if !libraries.isEmpty {
-            throw BackupError(.operationFailed, "function \(libraries.count == 1 ? "library" : "libraries") \(libraries.joined(separator: ", ")) already \(libraries.count == 1 ? "exists" : "exist") in the target cluster with other code; nothing was written; restore with --replace to overwrite them")
+            throw GeneralFailure(.operationFailed, "function \(libraries.count == 1 ? "library" : "libraries") \(libraries.joined(separator: ", ")) already \(libraries.count == 1 ? "exists" : "exist") in the target cluster with other code; nothing was written; restore with --replace to overwrite them")
         }
         if conflictCount > 0 {
-            throw BackupError(.operationFailed, "\(conflictCount) \(conflictCount == 1 ? "key of the backup already exists" : "keys of the backup already exist") in the target cluster (\(conflicts.joined(separator: ", "))\(conflictCount > conflicts.count ? ", ..." : "")); nothing was written; restore with --replace to overwrite them, or --flush to empty the cluster first")
+            throw GeneralFailure(.operationFailed, "\(conflictCount) \(conflictCount == 1 ? "key of the backup already exists" : "keys of the backup already exist") in the target cluster (\(conflicts.joined(separator: ", "))\(conflictCount > conflicts.count ? ", ..." : "")); nothing was written; restore with --replace to overwrite them, or --flush to empty the cluster first")
         }
         return checkKeys
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import RedisCtlCore
 import RESP
 
 /// How a master turned down one command of a restore, and the one line that says so.
@@ -46,7 +47,7 @@ enum RestoreRefusal {
     }
 
     /// One line naming the key (the first that exists, for a group) and the master.
-    func failure(of write: RestoreWrite, in batch: ByteBuffer, on connection: RedisConnection, master: String) async -> BackupError {
+    func failure(of write: RestoreWrite, in batch: ByteBuffer, on connection: RedisConnection, master: String) async -> GeneralFailure {
         let keys = Self.keys(of: write, in: batch)
         switch self {
         case .error(let error):
@@ -60,26 +61,26 @@ enum RestoreRefusal {
                     break
                 }
             }
-            return BackupError(.operationFailed, "key \"\(RDBEntry.display(existing))\" already exists on master \(master) (written after the restore started); the keys restored so far stay; restore again with --replace to overwrite")
+            return GeneralFailure(.operationFailed, "key \"\(RDBEntry.display(existing))\" already exists on master \(master) (written after the restore started); the keys restored so far stay; restore again with --replace to overwrite")
         case .unexpected(let value):
-            return BackupError(.operationFailed, "master \(master) gave an unexpected reply (\(value)) to the write of key \"\(RDBEntry.display(keys.first ?? []))\"; the keys restored so far stay; check the master and restore again with --replace")
+            return GeneralFailure(.operationFailed, "master \(master) gave an unexpected reply (\(value)) to the write of key \"\(RDBEntry.display(keys.first ?? []))\"; the keys restored so far stay; check the master and restore again with --replace")
         }
     }
 
     /// One line for an error reply, naming the key and the master.
-    static func failure(_ error: RedisError, key: [UInt8], master: String) -> BackupError {
+    static func failure(_ error: RedisError, key: [UInt8], master: String) -> GeneralFailure {
         let name = RDBEntry.display(key)
         let text = error.serverMessage ?? error.message
         switch error.kind {
         case .busyKey:
-            return BackupError(.operationFailed, "key \"\(name)\" already exists on master \(master) (written after the restore started); the keys restored so far stay; restore again with --replace to overwrite")
+            return GeneralFailure(.operationFailed, "key \"\(name)\" already exists on master \(master) (written after the restore started); the keys restored so far stay; restore again with --replace to overwrite")
         case .moved(let slot, let target):
-            return BackupError(.operationFailed, "slot \(slot) of key \"\(name)\" moved from \(master) to \(target) during the restore; wait for the cluster to settle and restore again with --replace")
+            return GeneralFailure(.operationFailed, "slot \(slot) of key \"\(name)\" moved from \(master) to \(target) during the restore; wait for the cluster to settle and restore again with --replace")
         default:
             if text.contains("payload version or checksum") {
-                return BackupError(.cannotRun, "master \(master) refused the payload of key \"\(name)\" (\(text)): its Redis cannot read this RDB version; restore into a Redis at least as new as the one backed up")
+                return GeneralFailure(.cannotRun, "master \(master) refused the payload of key \"\(name)\" (\(text)): its Redis cannot read this RDB version; restore into a Redis at least as new as the one backed up")
             }
-            return BackupError(.operationFailed, "writing key \"\(name)\" failed on master \(master): \(text)")
+            return GeneralFailure(.operationFailed, "writing key \"\(name)\" failed on master \(master): \(text)")
         }
     }
 }

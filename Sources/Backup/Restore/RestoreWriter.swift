@@ -1,6 +1,6 @@
 import Foundation
-import RESP
 import RedisCtlCore
+import RESP
 
 /// The write phase of a restore for one RDB file: its functions on every master, then its keys in
 /// pipelined batches. Each master has its own sender task with at most `batchesInFlightPerMaster`
@@ -71,7 +71,7 @@ final class RestoreWriter {
                 if step.finished { break }
                 try Task.checkCancellation()
                 if deadline.hasPassed {
-                    throw BackupError(.operationFailed, "restore of \(path) did not finish in time: \(meter.restoredTotal) keys restored so far, which stay; raise --timeout and restore again with --replace")
+                    throw GeneralFailure(.operationFailed, "restore of \(path) did not finish in time: \(meter.restoredTotal) keys restored so far, which stay; raise --timeout and restore again with --replace")
                 }
             }
             // Senders report their last batches once their queue ends.
@@ -95,7 +95,7 @@ final class RestoreWriter {
             do {
                 _ = try await connection.send(command)
             } catch let error as RedisError {
-                throw BackupError(.operationFailed, "loading function library \(function.libraryName ?? "(unnamed)") on master \(router.masters[index].address) failed: \(error.serverMessage ?? error.message)")
+                throw GeneralFailure(.operationFailed, "loading function library \(function.libraryName ?? "(unnamed)") on master \(router.masters[index].address) failed: \(error.serverMessage ?? error.message)")
             }
         }
         libraries.append(function.libraryName ?? String(decoding: function.code, as: UTF8.self))
@@ -112,7 +112,7 @@ final class RestoreWriter {
 
     private func awaitCompletion() async throws {
         guard let done = try await completionIterator.next() else {
-            throw BackupError(.operationFailed, "restore stopped: the senders ended with batches outstanding")
+            throw GeneralFailure(.operationFailed, "restore stopped: the senders ended with batches outstanding")
         }
         outstanding -= 1
         restoredPerMaster[done.master] += done.restored

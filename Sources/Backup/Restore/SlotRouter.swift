@@ -1,4 +1,5 @@
 import ClusterOps
+import RedisCtlCore
 import RESP
 
 /// Which master of the target cluster owns each slot: the routing table of a restore.
@@ -19,7 +20,7 @@ public struct SlotRouter: Sendable {
         let missing = (0..<KeySlot.count).filter { owner[$0] < 0 }
         guard missing.isEmpty else {
             let ranges = SlotRange.ranges(covering: missing)
-            throw BackupError(.cannotRun, "the target cluster has no master for slots \(SlotRange.describe(ranges)); run init-cluster (or wait for failover) before restoring")
+            throw GeneralFailure(.cannotRun, "the target cluster has no master for slots \(SlotRange.describe(ranges)); run init-cluster (or wait for failover) before restoring")
         }
         self.masters = masters
         ownerIndex = owner

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import RedisCtlCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -32,7 +33,7 @@ final class FileSink: @unchecked Sendable {
     static func create(path: String) async throws -> FileSink {
         let fd = try await BlockingIO.run { () throws -> Int32 in
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            if fd < 0 { throw BackupError(.cannotRun, "cannot create \(path): \(BlockingIO.errnoText(errno))") }
+            if fd < 0 { throw GeneralFailure(.cannotRun, "cannot create \(path): \(BlockingIO.errnoText(errno))") }
             return fd
         }
         return FileSink(path: path, fd: fd)
@@ -64,7 +65,7 @@ final class FileSink: @unchecked Sendable {
                     let written = sysWrite(fd, raw.baseAddress! + offset, raw.count - offset)
                     if written < 0 {
                         if errno == EINTR { continue }
-                        throw BackupError(.operationFailed, "cannot write \(path): \(BlockingIO.errnoText(errno))")
+                        throw GeneralFailure(.operationFailed, "cannot write \(path): \(BlockingIO.errnoText(errno))")
                     }
                     offset += written
                 }
@@ -81,7 +82,7 @@ final class FileSink: @unchecked Sendable {
             let synced = fsync(fd)
             let syncError = errno
             sysClose(fd)
-            if synced != 0 { throw BackupError(.operationFailed, "cannot sync \(path): \(BlockingIO.errnoText(syncError))") }
+            if synced != 0 { throw GeneralFailure(.operationFailed, "cannot sync \(path): \(BlockingIO.errnoText(syncError))") }
         }
     }
 
@@ -100,7 +101,7 @@ final class FileSource: @unchecked Sendable {
     static func open(path: String) async throws -> FileSource {
         let fd = try await BlockingIO.run { () throws -> Int32 in
             let fd = sysOpen(path, O_RDONLY | O_CLOEXEC)
-            if fd < 0 { throw BackupError(.cannotRun, "cannot open \(path): \(BlockingIO.errnoText(errno))") }
+            if fd < 0 { throw GeneralFailure(.cannotRun, "cannot open \(path): \(BlockingIO.errnoText(errno))") }
             return fd
         }
         return FileSource(path: path, fd: fd)
@@ -124,7 +125,7 @@ final class FileSource: @unchecked Sendable {
                         let result = sysRead(fd, raw.baseAddress!, maximum - total)
                         if result < 0 {
                             if errno == EINTR { continue }
-                            throw BackupError(.cannotRun, "cannot read \(path): \(BlockingIO.errnoText(errno))")
+                            throw GeneralFailure(.cannotRun, "cannot read \(path): \(BlockingIO.errnoText(errno))")
                         }
                         return result
                     }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import RedisCtlCore
 
 /// Backup sets in a local directory (or a mounted volume). Objects are written to a temporary
 /// name and renamed into place on success, so a reader never sees half a file under its key.
@@ -21,7 +22,7 @@ public struct DirectoryStore: BackupStore {
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {
-            throw BackupError(.cannotRun, "cannot create directory \(parent): \(error.localizedDescription)")
+            throw GeneralFailure(.cannotRun, "cannot create directory \(parent): \(error.localizedDescription)")
         }
     }
 
@@ -47,7 +48,7 @@ public struct DirectoryStore: BackupStore {
         let file = path(key)
         guard let size = FileSource.size(of: file) else { return nil }
         guard size <= maxSize else {
-            throw BackupError(.cannotRun, "\(file) is \(size) bytes, more than the \(maxSize) expected; it is not a backup manifest")
+            throw GeneralFailure(.cannotRun, "\(file) is \(size) bytes, more than the \(maxSize) expected; it is not a backup manifest")
         }
         let source = try await FileSource.open(path: file)
         var buffer: ByteBuffer
@@ -88,7 +89,7 @@ public struct DirectoryStore: BackupStore {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: rootURL.path, isDirectory: &isDirectory) else { return [] }
             guard isDirectory.boolValue else {
-                throw BackupError(.cannotRun, "\(root) is not a directory")
+                throw GeneralFailure(.cannotRun, "\(root) is not a directory")
             }
             guard let enumerator = FileManager.default.enumerator(
                 at: rootURL, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey]) else { return [] }
@@ -119,7 +120,7 @@ public struct DirectoryStore: BackupStore {
                 } catch CocoaError.fileNoSuchFile {
                 } catch {
                     if FileManager.default.fileExists(atPath: file) {
-                        throw BackupError(.operationFailed, "cannot delete \(file): \(error.localizedDescription)")
+                        throw GeneralFailure(.operationFailed, "cannot delete \(file): \(error.localizedDescription)")
                     }
                 }
                 parents.insert(URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path)
@@ -154,7 +155,7 @@ final class DirectoryObjectWriter: BackupObjectWriter, @unchecked Sendable {
         let final = finalPath
         try await BlockingIO.run {
             if rename(temporary, final) != 0 {
-                throw BackupError(.operationFailed, "cannot rename \(temporary) to \(final): \(BlockingIO.errnoText(errno))")
+                throw GeneralFailure(.operationFailed, "cannot rename \(temporary) to \(final): \(BlockingIO.errnoText(errno))")
             }
         }
         return sink.size

@@ -1,3 +1,5 @@
+import RedisCtlCore
+
 /// Where `--to`/`--from` points: `s3://BUCKET[/PREFIX]` or a directory path.
 public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     case directory(String)
@@ -9,11 +11,11 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             let rest = text.dropFirst(5)
             let parts = rest.split(separator: "/", omittingEmptySubsequences: true)
             guard let bucket = parts.first, !bucket.isEmpty else {
-                throw BackupError(.usage, "'\(text)' names no bucket; use s3://BUCKET/PREFIX")
+                throw GeneralFailure(.usage, "'\(text)' names no bucket; use s3://BUCKET/PREFIX")
             }
             self = .s3(bucket: String(bucket), prefix: parts.dropFirst().joined(separator: "/"))
         } else {
-            guard !text.isEmpty else { throw BackupError(.usage, "the backup location is empty; give a directory or s3://BUCKET/PREFIX") }
+            guard !text.isEmpty else { throw GeneralFailure(.usage, "the backup location is empty; give a directory or s3://BUCKET/PREFIX") }
             self = .directory(text)
         }
     }

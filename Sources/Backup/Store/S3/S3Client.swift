@@ -101,15 +101,15 @@ public final class S3Client: Sendable {
                     try await Task.sleep(for: min(.milliseconds(200 * (1 << attempt)), max(deadline.remaining, .zero)))
                     continue
                 }
-                throw BackupError(Self.isConnectFailure(error) ? .cannotRun : .operationFailed,
+                throw GeneralFailure(Self.isConnectFailure(error) ? .cannotRun : .operationFailed,
                                   "S3 \(operation) \(target(key)) failed: \(Self.describe(error)) (endpoint \(address.host))")
             }
         }
     }
 
     /// The endpoint kept the command waiting past `--timeout`: it cannot be used (exit 2).
-    private func timedOut(_ operation: String, key: String, host: String) -> BackupError {
-        BackupError(.cannotRun, "S3 \(operation) \(target(key)): no answer from endpoint \(host) within --timeout; "
+    private func timedOut(_ operation: String, key: String, host: String) -> GeneralFailure {
+        GeneralFailure(.cannotRun, "S3 \(operation) \(target(key)): no answer from endpoint \(host) within --timeout; "
             + "check the endpoint, or raise --timeout if it is just slow")
     }
 
@@ -167,7 +167,7 @@ public final class S3Client: Sendable {
         if let body { text = body } else { text = try await self.text(of: response) }
         if (200..<300).contains(response.status), !text.contains("<Error>") { return text }
         let error = S3ErrorResponse(status: response.status, body: text)
-        throw BackupError(error.isConfigurationProblem ? .cannotRun : .operationFailed,
+        throw GeneralFailure(error.isConfigurationProblem ? .cannotRun : .operationFailed,
                           error.line(operation: operation, target: target(key)))
     }
 
@@ -195,7 +195,7 @@ public final class S3Client: Sendable {
         let response = try await send(.POST, key: key, query: [("uploads", "")], operation: "CreateMultipartUpload")
         let text = try await check(response, operation: "CreateMultipartUpload", key: key)
         guard let uploadId = S3XML.value("UploadId", in: text), !uploadId.isEmpty else {
-            throw BackupError(.operationFailed, "S3 CreateMultipartUpload \(target(key)) answered without an UploadId")
+            throw GeneralFailure(.operationFailed, "S3 CreateMultipartUpload \(target(key)) answered without an UploadId")
         }
         return uploadId
     }
@@ -206,7 +206,7 @@ public final class S3Client: Sendable {
                                       body: body, operation: "UploadPart \(partNumber)")
         _ = try await check(response, operation: "UploadPart \(partNumber)", key: key)
         guard let etag = response.headers.first(name: "etag") else {
-            throw BackupError(.operationFailed, "S3 UploadPart \(partNumber) \(target(key)) answered without an ETag")
+            throw GeneralFailure(.operationFailed, "S3 UploadPart \(partNumber) \(target(key)) answered without an ETag")
         }
         return etag
     }
@@ -240,10 +240,10 @@ public final class S3Client: Sendable {
         }
         do {
             for try await chunk in response.body { try await consume(chunk) }
-        } catch let error as BackupError {
+        } catch let error as GeneralFailure {
             throw error
         } catch {
-            throw BackupError(.operationFailed, "S3 GET \(target(key)) broke off: \(Self.describe(error))")
+            throw GeneralFailure(.operationFailed, "S3 GET \(target(key)) broke off: \(Self.describe(error))")
         }
         return true
     }
@@ -286,7 +286,7 @@ public final class S3Client: Sendable {
             }
             if let failure = S3XML.elements("Error", in: text).first {
                 let error = S3ErrorResponse(status: response.status, body: String(failure))
-                throw BackupError(.operationFailed, error.line(operation: "DeleteObjects", target: target(error.key ?? "")))
+                throw GeneralFailure(.operationFailed, error.line(operation: "DeleteObjects", target: target(error.key ?? "")))
             }
         }
     }

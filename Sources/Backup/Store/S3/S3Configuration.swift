@@ -1,4 +1,5 @@
 import Foundation
+import RedisCtlCore
 import Spec
 
 /// Everything needed to talk to one bucket: endpoint, region, credentials and key prefix.
@@ -44,7 +45,7 @@ public struct S3Configuration: Sendable {
         if let endpointText {
             guard let url = URL(string: endpointText), let scheme = url.scheme?.lowercased(),
                   scheme == "http" || scheme == "https", url.host != nil else {
-                throw BackupError(.cannotRun, "S3 endpoint '\(endpointText)' is not an http(s) URL")
+                throw GeneralFailure(.cannotRun, "S3 endpoint '\(endpointText)' is not an http(s) URL")
             }
             endpoint = url
         }
@@ -55,7 +56,7 @@ public struct S3Configuration: Sendable {
         } else if let id = fromSecret("AWS_ACCESS_KEY_ID"), let key = fromSecret("AWS_SECRET_ACCESS_KEY") {
             credentials = S3Credentials(accessKeyId: id, secretAccessKey: key, sessionToken: fromSecret("AWS_SESSION_TOKEN"))
         } else {
-            throw BackupError(.cannotRun, "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            throw GeneralFailure(.cannotRun, "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
                 + " (or put them in the Secret \(spec.secretName))")
         }
         var partSize = defaultPartSize

@@ -30,7 +30,7 @@ public struct S3Store: BackupStore {
         let found = try await client.getObject(key: fullKey) { chunk in
             var chunk = chunk
             guard collected.readableBytes + chunk.readableBytes <= maxSize else {
-                throw BackupError(.cannotRun, "s3://\(configuration.bucket)/\(fullKey) is larger than the \(maxSize) bytes expected")
+                throw GeneralFailure(.cannotRun, "s3://\(configuration.bucket)/\(fullKey) is larger than the \(maxSize) bytes expected")
             }
             collected.writeBuffer(&chunk)
         }
@@ -43,7 +43,7 @@ public struct S3Store: BackupStore {
         do {
             let found = try await client.getObject(key: fullKey) { chunk in try await sink.write(chunk) }
             guard found else {
-                throw BackupError(.cannotRun, "s3://\(configuration.bucket)/\(fullKey) does not exist")
+                throw GeneralFailure(.cannotRun, "s3://\(configuration.bucket)/\(fullKey) does not exist")
             }
             try await sink.close()
         } catch {
