@@ -70,7 +70,6 @@ public struct BenchTopology: Sendable, Equatable {
     private static func describe(_ seed: RedisEndpoint, _ connection: RedisConnection) async throws -> BenchTopology {
         let info = InfoSections.parse(try await connection.send("INFO", "cluster").string ?? "")
         guard info.clusterEnabled == true else { return .standalone(seed) }
-        let nodes = try await connection.send("CLUSTER", "NODES").string ?? ""
-        return try cluster(try ClusterTopology.parse(nodes))
+        return try cluster(try ClusterTopology.parse(try await connection.send("CLUSTER", "NODES"), from: seed))
     }
 }

@@ -12,8 +12,13 @@ struct RollingRestart {
 
     /// Returns the names of the pods restarted, in order.
     func run(deadline: Deadline) async throws -> [String] {
+        try await withNodeConnectionPool(try await target.connector(deadline: deadline)) { pool in
+            try await run(failover: ManualFailover(pool: pool), deadline: deadline)
+        }
+    }
+
+    private func run(failover: ManualFailover, deadline: Deadline) async throws -> [String] {
         let platform = target.platform
-        let failover = ManualFailover(connector: try await target.connector(deadline: deadline))
         var restarted: [String] = []
         var remaining = try await platform.podsAwaitingRestart()
         let total = remaining.count

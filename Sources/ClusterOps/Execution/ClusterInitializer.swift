@@ -22,7 +22,7 @@ public struct InitClusterOutcome: Sendable, Codable {
 }
 
 /// Carries out cluster formation: observe every node, plan what is missing, run the steps, and wait
-/// (bounded, no fixed sleeps) until the nodes agree and every replica's link is up.
+/// (`ClusterConvergence`) until the nodes agree and every replica's link is up.
 public struct ClusterInitializer: Sendable {
     public let connector: NodeConnector
     public let progress: any ProgressReporter
@@ -82,7 +82,6 @@ public struct ClusterInitializer: Sendable {
                 progress.step(wasFresh ? "forming a cluster of \(layout.masters.count) masters and \(layout.replicas.count) replicas"
                                        : "resuming cluster formation: \(steps.count) step(s) left")
             }
-            let nodeIds = observed.mapValues(\.nodeId)
             // A new cluster has no data and no clients yet: it forms with settings that make it fast,
             // and every node gets its own values back before we return, also on failure or timeout.
             // A formed cluster gets nothing set; what a killed run left on it is still put back.
@@ -93,7 +92,7 @@ public struct ClusterInitializer: Sendable {
                                             shortenNodeTimeout: wasFresh)
             let restorations = try await tuner.apply(settings, to: members, configuredNodeTimeoutMs: configuredNodeTimeoutMs)
             do {
-                try await form(steps: steps, layout: layout, nodeIds: nodeIds, endpoints: endpoints, pool: pool,
+                try await form(steps: steps, layout: layout, endpoints: endpoints, pool: pool,
                                deadline: deadline)
             } catch {
                 await tuner.restore(restorations, connector: connector)
@@ -105,21 +104,26 @@ public struct ClusterInitializer: Sendable {
         }
     }
 
-    private func form(steps: [InitStep], layout: LayoutPlan, nodeIds: [String: String],
+    private func form(steps: [InitStep], layout: LayoutPlan,
                       endpoints: [String: RedisEndpoint], pool: NodeConnectionPool, deadline: Deadline) async throws {
         let members = layout.members
         try await runPhase(steps.filter(\.isSlotAssignment), endpoints: endpoints, pool: pool)
         try await runPhase(steps.filter(\.isConfigEpoch), endpoints: endpoints, pool: pool)
         try await runPhase(steps.filter(\.isMeet), endpoints: endpoints, pool: pool)
+        let convergence = ClusterConvergence(pool: pool)
         if !steps.isEmpty {
             progress.step("waiting for \(members.count) nodes to agree on the cluster configuration")
         }
-        try await waitForAgreement(members: members, nodeIds: nodeIds, pool: pool, deadline: deadline)
+        try await convergence.wait(for: members.map(\.member), goal: .agreement,
+                                   what: "all nodes to agree on the cluster configuration", deadline: deadline)
         try await runPhase(steps.filter(\.isReplicate), endpoints: endpoints, pool: pool)
         if steps.contains(where: \.isReplicate) {
             progress.step("waiting for \(layout.replicas.count) replicas to sync with their masters")
         }
-        try await waitForHealthyReplication(layout: layout, pool: pool, deadline: deadline)
+        try await convergence.wait(
+            for: members.map(\.member),
+            goal: ConvergenceGoal(allowsOtherNodes: true, requiresServing: true, replicaCount: layout.replicas.count),
+            what: "every node to report cluster_state:ok with every replica link up", deadline: deadline)
     }
 
     // MARK: Observation
@@ -212,135 +216,14 @@ public struct ClusterInitializer: Sendable {
         return "\(error)"
     }
 
-    // MARK: Waits
-
-    /// Every node knows every member (no handshakes left) and all hold the same slot map.
-    ///
-    /// A node learns another's slots only from a ping after their handshake, and unprompted pings
-    /// come every cluster-node-timeout/2 (7.5 s by default). A MEET from a slot owner to a node
-    /// that already knows it is processed as a ping carrying the owner's slots, so owners whose
-    /// slots some node lacks re-MEET that node: the map converges in milliseconds.
-    private func waitForAgreement(members: [LayoutCandidate], nodeIds: [String: String], pool: NodeConnectionPool,
-                                  deadline: Deadline) async throws {
-        let expected = Set(nodeIds.values)
-        let nudges = NudgeLog()
-        try await poll("all nodes to agree on the cluster configuration", until: deadline,
-                       initialInterval: .milliseconds(10), maxInterval: .milliseconds(100)) {
-            try await agreementAttempt(members: members, nodeIds: nodeIds, expected: expected, nudges: nudges, pool: pool)
-        }
-    }
-
-    /// One look at every node's view for `waitForAgreement`, nudging stale slot views.
-    private func agreementAttempt(members: [LayoutCandidate], nodeIds: [String: String], expected: Set<String>,
-                                  nudges: NudgeLog, pool: NodeConnectionPool) async throws -> PollOutcome<Void> {
-        var topologies: [String: ClusterTopology] = [:]
-        var lagging: [String] = []
-        for member in members {
-            guard let topology = try? await topology(of: member, pool: pool) else {
-                lagging.append("\(member.name) (no answer)")
-                continue
-            }
-            topologies[member.name] = topology
-            // Known, out of handshake, and with a live cluster-bus link (a node whose bus port
-            // cannot be reached can still be known through its own outgoing MEET).
-            let connected = Set(topology.nodes.filter {
-                !$0.isHandshake && !$0.flags.contains(.noAddress) && !$0.isFailed && !$0.isPossiblyFailed
-                    && ($0.isMyself || $0.linkState == .connected)
-            }.map(\.id))
-            let missing = expected.subtracting(connected)
-            if !missing.isEmpty {
-                let names = members.filter { nodeIds[$0.name].map(missing.contains) ?? false }.map(\.name)
-                lagging.append("\(member.name) has no cluster-bus link to \(names.joined(separator: ", "))")
-            }
-        }
-        if !lagging.isEmpty {
-            return .notYet(lagging.sorted().joined(separator: "; ") +
-                           " (check that the cluster bus port, 10000 above the Redis port, is reachable)")
-        }
-        let stale = Self.staleSlotViews(members: members, topologies: topologies)
-        if stale.isEmpty { return .done(()) }
-        for (owner, viewer) in stale where nudges.shouldNudge(owner.name + ">" + viewer.name) {
-            _ = try? await pool.send(owner.endpoint,
-                                     RedisCommand("CLUSTER", "MEET", viewer.host, String(viewer.port)))
-        }
-        let viewers = Set(stale.map(\.viewer.name)).sorted()
-        return .notYet("slot maps not yet known to \(viewers.joined(separator: ", "))")
-    }
-
-    /// Pairs (slot owner, node) where the node's view of the owner's slots differs from the owner's own.
-    static func staleSlotViews(members: [LayoutCandidate], topologies: [String: ClusterTopology])
-        -> [(owner: LayoutCandidate, viewer: LayoutCandidate)] {
-        var stale: [(owner: LayoutCandidate, viewer: LayoutCandidate)] = []
-        for owner in members {
-            guard let own = topologies[owner.name]?.myself, !own.slots.isEmpty else { continue }
-            for viewer in members where viewer.name != owner.name {
-                guard let view = topologies[viewer.name] else { continue }
-                if view.node(id: own.id)?.slots != own.slots { stale.append((owner, viewer)) }
-            }
-        }
-        return stale
-    }
-
-    private func topology(of member: LayoutCandidate, pool: NodeConnectionPool) async throws -> ClusterTopology {
-        let reply = try await pool.send(member.endpoint, RedisCommand("CLUSTER", "NODES"))
-        return try ClusterTopology.parse(reply.string ?? "")
-    }
-
-    /// Every node says cluster_state:ok, as many nodes as the layout has replicas are replicas, and
-    /// each of them has its link up. Roles come from the nodes themselves: after a failover the
-    /// promoted replica is a master and the old master its replica, which is just as healthy.
-    private func waitForHealthyReplication(layout: LayoutPlan, pool: NodeConnectionPool, deadline: Deadline) async throws {
-        let members = layout.members
-        try await poll("every node to report cluster_state:ok with every replica link up", until: deadline,
-                       initialInterval: .milliseconds(10), maxInterval: .milliseconds(100)) {
-            var stragglers: [String] = []
-            var replicas = 0
-            for member in members {
-                do {
-                    let replies = try await pool.connection(member.endpoint).pipeline([
-                        RedisCommand("CLUSTER", "INFO"), RedisCommand("INFO", "replication"),
-                    ])
-                    let clusterInfo = InfoSections.parse(try replies[0].get().string ?? "")
-                    let replication = InfoSections.parse(try replies[1].get().string ?? "")
-                    if clusterInfo.clusterState != "ok" {
-                        stragglers.append("\(member.name) cluster_state:\(clusterInfo.clusterState ?? "?")")
-                    }
-                    if replication.role == .replica {
-                        replicas += 1
-                        if replication.masterLinkStatus != "up" {
-                            stragglers.append("\(member.name) master_link_status:\(replication.masterLinkStatus ?? "none")")
-                        }
-                    }
-                } catch {
-                    stragglers.append("\(member.name) (\(Self.reason(error)))")
-                }
-            }
-            if replicas < layout.replicas.count {
-                stragglers.append("\(replicas)/\(layout.replicas.count) replicas attached")
-            }
-            return stragglers.isEmpty ? .done(()) : .notYet(stragglers.joined(separator: ", "))
-        }
-    }
-
     private func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 
-/// When each (owner, viewer) pair was last nudged, so a slow node is not flooded with MEETs.
-final class NudgeLog {
-    private var last: [String: ContinuousClock.Instant] = [:]
-
-    func shouldNudge(_ pair: String) -> Bool {
-        let now = ContinuousClock.now
-        if let previous = last[pair], now - previous < .milliseconds(300) { return false }
-        last[pair] = now
-        return true
-    }
-}
-
 extension LayoutCandidate {
     var endpoint: RedisEndpoint { RedisEndpoint(host: host, port: port) }
+    var member: MemberAddress { MemberAddress(name: name, endpoint: endpoint) }
 }
 
 extension InitStep {

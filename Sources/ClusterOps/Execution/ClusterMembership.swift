@@ -1,17 +1,6 @@
 import RESP
 import RedisCtlCore
 
-/// A pod as the membership operations address it.
-public struct MemberAddress: Hashable, Sendable {
-    public var name: String
-    public var endpoint: RedisEndpoint
-
-    public init(name: String, endpoint: RedisEndpoint) {
-        self.name = name
-        self.endpoint = endpoint
-    }
-}
-
 /// Joining and leaving: MEET, REPLICATE, FAILOVER, FORGET and RESET, each followed by a bounded wait
 /// for the cluster to agree, so the next step of a scale starts from a settled cluster.
 public struct ClusterMembership: Sendable {
@@ -26,8 +15,7 @@ public struct ClusterMembership: Sendable {
     /// The node's own view of the cluster.
     public func topology(_ member: MemberAddress) async throws -> ClusterTopology {
         do {
-            let reply = try await pool.send(member.endpoint, RedisCommand("CLUSTER", "NODES"))
-            return try ClusterTopology.parse(reply.string ?? "")
+            return try await pool.topology(of: member.endpoint)
         } catch let error as ClusterOpsError {
             throw error
         } catch {
@@ -70,14 +58,10 @@ public struct ClusterMembership: Sendable {
         try await run(replica, RedisCommand("CLUSTER", "REPLICATE", masterId), what: "CLUSTER REPLICATE \(masterName)")
     }
 
-    /// Promotes a replica in place (graceful: it waits for its master to hand over), and waits until it is master.
+    /// Promotes a replica in place (graceful: its master hands over), and waits until it is master.
     public func failover(_ replica: MemberAddress, deadline: Deadline) async throws {
         progress.step("\(replica.name) takes over from its master (CLUSTER FAILOVER)")
-        try await run(replica, RedisCommand("CLUSTER", "FAILOVER"), what: "CLUSTER FAILOVER")
-        try await poll("\(replica.name) to become a master", until: deadline) { () async throws -> PollOutcome<Void> in
-            let myself = try await topology(replica).myself
-            return myself?.isMaster == true ? .done(()) : .notYet("\(replica.name) is still a replica")
-        }
+        try await ManualFailover(pool: pool).promote(replica.endpoint, name: replica.name, deadline: deadline)
     }
 
     /// Every staying node forgets every leaving node, all at once so no node re-learns them from a
@@ -113,62 +97,11 @@ public struct ClusterMembership: Sendable {
         }
     }
 
-    /// Every member knows exactly the members (handshakes done, links up, nobody failing), every
-    /// one holds the same slot map, each has `cluster_state:ok`, and every replica's link is up.
+    /// Every member knows exactly the members (handshakes done, links up, nobody failing, departed
+    /// nodes forgotten), every one holds the same slot map, serves, and every replica's link is up.
     public func waitUntilSettled(_ members: [MemberAddress], deadline: Deadline, what: String) async throws {
-        let nudged = NudgeLog()
-        try await poll(what, until: deadline, initialInterval: .milliseconds(20), maxInterval: .milliseconds(250)) { () async throws -> PollOutcome<Void> in
-            var topologies: [String: ClusterTopology] = [:]
-            var problems: [String] = []
-            for member in members {
-                do {
-                    topologies[member.name] = try await topology(member)
-                } catch {
-                    problems.append("\(member.name): \(reason(error))")
-                }
-            }
-            guard problems.isEmpty else { return .notYet(problems.joined(separator: "; ")) }
-            let ids = Set(members.compactMap { topologies[$0.name]?.myself?.id })
-            for member in members {
-                guard let topology = topologies[member.name] else { continue }
-                let healthy = Set(topology.nodes.filter {
-                    !$0.isHandshake && !$0.isFailed && !$0.isPossiblyFailed && ($0.isMyself || $0.linkState == .connected)
-                }.map(\.id))
-                let strangers = Set(topology.nodes.map(\.id)).subtracting(ids)
-                if healthy != ids || !strangers.isEmpty {
-                    problems.append("\(member.name) sees \(healthy.intersection(ids).count)/\(ids.count) members"
-                                    + (strangers.isEmpty ? "" : " and \(strangers.count) departed node(s)"))
-                }
-            }
-            // A node learns another's slots from its pings; a MEET from the owner delivers one now.
-            let signatures = Dictionary(grouping: members, by: { topologies[$0.name]?.signature ?? "" })
-            if signatures.count > 1 {
-                for owner in members {
-                    guard let own = topologies[owner.name]?.myself, !own.slots.isEmpty else { continue }
-                    for viewer in members where viewer.name != owner.name {
-                        if topologies[viewer.name]?.node(id: own.id)?.slots != own.slots,
-                           nudged.shouldNudge(owner.name + ">" + viewer.name) {
-                            _ = try? await pool.send(owner.endpoint, RedisCommand("CLUSTER", "MEET", viewer.endpoint.host,
-                                                                                  String(viewer.endpoint.port)))
-                        }
-                    }
-                }
-                problems.append("slot maps differ between \(signatures.count) groups of nodes")
-            }
-            guard problems.isEmpty else { return .notYet(problems.joined(separator: "; ")) }
-            for member in members {
-                let replies = try await pool.connection(member.endpoint).pipeline([
-                    RedisCommand("CLUSTER", "INFO"), RedisCommand("INFO", "replication"),
-                ])
-                let cluster = InfoSections.parse((try? replies[0].get().string) ?? "")
-                let replication = InfoSections.parse((try? replies[1].get().string) ?? "")
-                if cluster.clusterState != "ok" { problems.append("\(member.name) cluster_state:\(cluster.clusterState ?? "?")") }
-                if replication.role == .replica, replication.masterLinkStatus != "up" {
-                    problems.append("\(member.name) master_link_status:\(replication.masterLinkStatus ?? "none")")
-                }
-            }
-            return problems.isEmpty ? .done(()) : .notYet(problems.joined(separator: "; "))
-        }
+        try await ClusterConvergence(pool: pool).wait(
+            for: members, goal: ConvergenceGoal(allowsOtherNodes: false, requiresServing: true), what: what, deadline: deadline)
     }
 
     private func run(_ member: MemberAddress, _ command: RedisCommand, what: String) async throws {

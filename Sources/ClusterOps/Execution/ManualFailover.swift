@@ -3,19 +3,18 @@ import RedisCtlCore
 
 /// Moves a master role to one of its replicas with `CLUSTER FAILOVER`: the master stops taking
 /// writes, the replica catches up to its offset and takes over, so no acknowledged write is lost.
-/// Used before a master's pod is restarted, and afterwards to give the role back.
+/// The one failover: before a master's pod is restarted (and to give the role back), and when
+/// scale removes a master that has a replica.
 public struct ManualFailover: Sendable {
-    public let connector: NodeConnector
+    public let pool: NodeConnectionPool
 
-    public init(connector: NodeConnector) {
-        self.connector = connector
+    public init(pool: NodeConnectionPool) {
+        self.pool = pool
     }
 
     /// The node at `endpoint` as it sees itself, and the cluster as it sees it.
     public func describe(_ endpoint: RedisEndpoint) async throws -> (myself: ClusterNode, topology: ClusterTopology) {
-        let connection = try await connector.connect(endpoint)
-        defer { Task { await connection.close() } }
-        let topology = try ClusterTopology.parse(try await connection.send(RedisCommand("CLUSTER", "NODES")).string ?? "")
+        let topology = try await pool.topology(of: endpoint)
         guard let myself = topology.myself else {
             throw ClusterOpsError(.malformedClusterNodes, "\(endpoint): CLUSTER NODES has no 'myself' line")
         }
@@ -36,20 +35,20 @@ public struct ManualFailover: Sendable {
         // The replica must be in sync before the handshake can start; a just-restarted node may
         // still be loading or syncing, so the request itself is retried until it is accepted.
         try await poll("\(name) to accept CLUSTER FAILOVER", until: deadline,
-                       initialInterval: .milliseconds(200), maxInterval: .seconds(1)) { () async -> PollOutcome<Void> in
+                       initialInterval: .milliseconds(200), maxInterval: .seconds(1)) { () async throws -> PollOutcome<Void> in
             do {
                 let (myself, _) = try await describe(replica)
                 if myself.isMaster { return .done(()) }
-                let connection = try await connector.connect(replica)
-                defer { Task { await connection.close() } }
-                let info = InfoSections.parse(try await connection.send(RedisCommand("INFO", "replication")).string ?? "")
+                let info = InfoSections.parse(try await pool.send(replica, RedisCommand("INFO", "replication")).string ?? "")
                 guard info.masterLinkStatus == "up" else {
                     return .notYet("\(name): replication link is \(info.masterLinkStatus ?? "not up") yet")
                 }
-                _ = try await connection.send(RedisCommand("CLUSTER", "FAILOVER"))
+                _ = try await pool.send(replica, RedisCommand("CLUSTER", "FAILOVER"))
                 return .done(())
+            } catch let error as RedisError where error.refusesAuthentication {
+                throw GeneralFailure(.cannotRun, "\(name) (\(replica)): \(error.message)")
             } catch {
-                return .notYet("\(name): \(error)")
+                return .notYet("\(name): \((error as? any RedisCtlFailure)?.message ?? "\(error)")")
             }
         }
         try await poll("\(name) to become master after CLUSTER FAILOVER", until: deadline,
@@ -60,7 +59,7 @@ public struct ManualFailover: Sendable {
                 let others = topology.replicas(of: myself.id)
                 return others.isEmpty ? .notYet("\(name) has no replica yet") : .done(())
             } catch {
-                return .notYet("\(name): \(error)")
+                return .notYet("\(name): \((error as? any RedisCtlFailure)?.message ?? "\(error)")")
             }
         }
     }

@@ -102,13 +102,18 @@ public func withNodeConnectionPool<Result: Sendable>(
 }
 
 extension NodeConnectionPool {
+    /// The node's own view of the cluster (CLUSTER NODES): the one way the cluster's shape is read.
+    public func topology(of endpoint: RedisEndpoint) async throws -> ClusterTopology {
+        try ClusterTopology.parse(try await send(endpoint, RedisCommand("CLUSTER", "NODES")), from: endpoint)
+    }
+
     /// The cluster as the first seed that answers sees it (CLUSTER NODES). A refused password stops
     /// at once; unreachable seeds are skipped, and when none answers the first reason is given.
     public func topology(fromFirstOf seeds: [RedisEndpoint]) async throws -> ClusterTopology {
         var failures: [String] = []
         for seed in seeds {
             do {
-                return try ClusterTopology.parse(try await send(seed, RedisCommand("CLUSTER", "NODES")).string ?? "")
+                return try await topology(of: seed)
             } catch let error as RedisError where error.kind == .wrongPass || error.kind == .noAuth {
                 throw GeneralFailure(.cannotRun, "authentication refused by \(seed) (\(error.message)); check the password")
             } catch {
@@ -116,5 +121,15 @@ extension NodeConnectionPool {
             }
         }
         throw GeneralFailure(.cannotRun, "no node reachable to read the cluster topology (\(failures.first ?? "no nodes"))")
+    }
+}
+
+extension ClusterTopology {
+    /// A CLUSTER NODES reply from `endpoint`; anything but its text is a malformed reply.
+    public static func parse(_ reply: RESPValue, from endpoint: RedisEndpoint) throws -> ClusterTopology {
+        guard let text = reply.string else {
+            throw ClusterOpsError(.malformedClusterNodes, "\(endpoint): CLUSTER NODES did not answer with text")
+        }
+        return try parse(text)
     }
 }

@@ -22,7 +22,7 @@ public enum NodeObserver {
                 "\(name) (\(connection.endpoint)): cluster_enabled:0; start it with cluster-enabled yes")
         }
         let clusterInfo = InfoSections.parse(try replies[1].get().string ?? "")
-        let topology = try ClusterTopology.parse(try replies[2].get().string ?? "")
+        let topology = try ClusterTopology.parse(try replies[2].get(), from: connection.endpoint)
         return NodeSnapshot(info: info, clusterInfo: clusterInfo, topology: topology)
     }
 

@@ -339,9 +339,10 @@ public struct LocalPlatform: Platform {
             let connection = try await RedisConnection.connect(
                 to: endpoint, options: RedisConnectionOptions(password: password, connectTimeout: .seconds(1),
                                                               commandTimeout: .seconds(2)))
-            defer { Task { await connection.close() } }
             // LOADING replies are errors: a node still loading its data is not ready yet.
-            return try await connection.send("PING").string == "PONG"
+            let answer = try? await connection.send("PING").string
+            await connection.close()
+            return answer == "PONG"
         } catch {
             return false
         }
