@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "Kubernetes",
             dependencies: [
-                "RedisCtlCore", "RESP",
+                "RedisCtlCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -64,10 +64,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Where the nodes live: the Platform protocol and its local (redis-server processes) implementation.
+        // Where the nodes live: the Platform protocol and what its implementations share.
+        .target(name: "Platforms", dependencies: ["RedisCtlCore", "Spec", "RESP"], swiftSettings: swiftSettings),
+        // The local platform: every pod a redis-server process on its own loopback address.
+        .target(name: "PlatformLocal", dependencies: ["Platforms", "RedisCtlCore", "Spec", "RESP"], swiftSettings: swiftSettings),
+        // The Kubernetes platform: typed manifests applied through the API, pods reached directly or
+        // through port-forward tunnels (the RESP dialer over Kubernetes' tunnel lives here).
         .target(
-            name: "Platforms",
-            dependencies: ["RedisCtlCore", "Spec", "RESP", "Manifests", "Kubernetes"],
+            name: "PlatformKubernetes",
+            dependencies: [
+                "Platforms", "RedisCtlCore", "Spec", "RESP", "Manifests", "Kubernetes",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Backups: RDB pulled over the replication protocol, RDB reader -> DUMP payloads, stores (dir, S3).
@@ -102,7 +110,8 @@ let package = Package(
         .target(
             name: "RedisCtlKit",
             dependencies: [
-                "RedisCtlCore", "Spec", "RESP", "ClusterOps", "Manifests", "Platforms", "Kubernetes", "Backup", "Bench",
+                "RedisCtlCore", "Spec", "RESP", "ClusterOps", "Manifests", "Platforms", "PlatformLocal", "PlatformKubernetes",
+                "Kubernetes", "Backup", "Bench",
             ],
             swiftSettings: swiftSettings
         ),
@@ -146,7 +155,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PlatformsTests",
-            dependencies: ["Platforms", "TestSupport", "Kubernetes", "Manifests", "Spec", "RedisCtlCore"],
+            dependencies: ["Platforms", "PlatformLocal", "PlatformKubernetes", "TestSupport", "Kubernetes", "Manifests", "Spec",
+                           "RedisCtlCore", "RESP", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -172,7 +182,7 @@ let package = Package(
             name: "RedisCtlKitTests",
             dependencies: [
                 "RedisCtlKit", "TestSupport", "RESP", "RedisCtlCore", "ClusterOps", "Backup", "Bench", "Platforms",
-                "Kubernetes",
+                "PlatformLocal", "Kubernetes",
             ],
             swiftSettings: swiftSettings
         ),

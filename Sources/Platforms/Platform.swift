@@ -1,5 +1,5 @@
-import RESP
 import RedisCtlCore
+import RESP
 import Spec
 
 /// One Redis "pod": a Kubernetes pod or a local redis-server process.
@@ -122,6 +122,35 @@ extension Platform {
 /// A platform whose API server can check every object without storing it (`deploy --dry-run server`).
 public protocol ServerSideDryRunning: Platform {
     func serverDryRun(_ deployment: RedisDeployment, progress: any ProgressReporter) async throws -> [DryRunObject]
+}
+
+/// One object of `deploy --dry-run server`: what applying it would do, and whether the server
+/// checked that.
+public struct DryRunObject: Sendable, Equatable, Codable {
+    public enum Outcome: String, Sendable, Equatable, Codable {
+        case created, updated, unchanged
+    }
+
+    /// `Kind namespace/name`.
+    public var object: String
+    public var result: Outcome
+    /// False for an object in a namespace that does not exist yet: a dry run creates no
+    /// namespace, and the server checks nothing inside one before it exists.
+    public var checked: Bool
+    /// Why it was not checked.
+    public var note: String?
+
+    public init(object: String, result: Outcome, checked: Bool, note: String? = nil) {
+        self.object = object
+        self.result = result
+        self.checked = checked
+        self.note = note
+    }
+
+    package static func awaitingNamespace(_ object: String, namespace: String) -> DryRunObject {
+        DryRunObject(object: object, result: .created, checked: false,
+                     note: "would be created; the server cannot check it until namespace \(namespace) exists")
+    }
 }
 
 /// A platform that keeps named secrets beside the cluster's password (the backup credentials).

@@ -1,8 +1,10 @@
 import Foundation
 import Kubernetes
+import PlatformKubernetes
+import PlatformLocal
 import Platforms
-import RESP
 import RedisCtlCore
+import RESP
 import Spec
 
 /// The deployment a command works on: its spec, its platform, and how to authenticate to its nodes.

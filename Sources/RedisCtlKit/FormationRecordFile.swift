@@ -1,8 +1,9 @@
 import ClusterOps
 import Foundation
+import PlatformLocal
 import Platforms
-import RESP
 import RedisCtlCore
+import RESP
 
 /// The formation record as a file in the state directory (`formation/<key>.json`, mode 0600): each
 /// node's own values of the settings init-cluster changed, from before it changed them, until they

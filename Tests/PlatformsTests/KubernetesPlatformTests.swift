@@ -6,6 +6,7 @@ import Spec
 import Synchronization
 import Testing
 import TestSupport
+@testable import PlatformKubernetes
 @testable import Platforms
 
 /// The Kubernetes platform against the fake API server: what deploy applies, in which order, and

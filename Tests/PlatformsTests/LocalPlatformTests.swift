@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Platforms
 import RedisCtlCore
+import Testing
+@testable import PlatformLocal
+@testable import Platforms
 @testable import Spec
 
 @Suite struct LocalPlatformTests {

@@ -1,6 +1,6 @@
 import Kubernetes
 import Testing
-@testable import Platforms
+@testable import PlatformKubernetes
 
 /// The pure rollout predicate of the Kubernetes platform: the server's objects decoded into read
 /// models, and every way a rollout can be unfinished.

@@ -1,7 +1,8 @@
 import Foundation
-@testable import Platforms
-import RESP
 import RedisCtlCore
+import RESP
+@testable import PlatformLocal
+@testable import Platforms
 @testable import RedisCtlKit
 
 /// Collects what a command writes, so tests can read stdout and stderr separately.

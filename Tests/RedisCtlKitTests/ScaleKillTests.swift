@@ -1,8 +1,9 @@
 import ClusterOps
 import Foundation
+import PlatformLocal
 import Platforms
-import RESP
 import RedisCtlCore
+import RESP
 import Testing
 import TestSupport
 @testable import RedisCtlKit

@@ -1,13 +1,12 @@
 import NIOCore
 import NIOWebSocket
-import RESP
 
 /// Turns a `v4.channel.k8s.io` port-forward WebSocket into a byte stream for the handlers above it.
 ///
 /// Every message starts with a channel byte: 0 carries the port's data, 1 its errors. The server
 /// first sends the port number (2 bytes, little-endian) on each channel; those are dropped here.
 /// Outbound buffers become binary messages on channel 0. Text on channel 1 becomes a
-/// `RedisError(.connectFailed)` naming the pod. When it arrives before anything was written (the
+/// `PortForwardError` naming the pod. When it arrives before anything was written (the
 /// usual case: the pod refused the connection), it is held until the first write so the request
 /// that write belongs to fails with the server's words rather than a bare "connection closed";
 /// the channel must allow remote half-closure for that, so the server's close does not tear the
@@ -23,21 +22,19 @@ final class PortForwardTunnelHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Largest payload per outbound message; big writes are split.
     static let maxOutboundPayload = 32 * 1024
 
-    private let endpoint: RedisEndpoint
     private let target: String
     /// Port-prefix bytes still to drop on channels 0 and 1.
     private var prefixRemaining: [UInt8: Int] = [0: 2, 1: 2]
     /// The channel of the message a continuation frame belongs to.
     private var currentChannel: UInt8?
     private var errorText = ByteBuffer()
-    private var heldError: RedisError?
+    private var heldError: PortForwardError?
     private var wroteData = false
     private var inputClosed = false
     private var closeSent = false
 
     /// `target` names the pod and port in error messages, e.g. `pod "ns/redis-0" port 6379`.
-    init(endpoint: RedisEndpoint, target: String) {
-        self.endpoint = endpoint
+    init(target: String) {
         self.target = target
     }
 
@@ -83,14 +80,14 @@ final class PortForwardTunnelHandler: ChannelDuplexHandler, RemovableChannelHand
             if messageEnds, errorText.readableBytes > 0 {
                 let text = String(decoding: errorText.readableBytesView, as: UTF8.self)
                 errorText.clear()
-                fail(context: context, RedisError(.connectFailed("port-forward to \(target) failed: \(text)"), endpoint: endpoint))
+                fail(context: context, PortForwardError("port-forward to \(target) failed: \(text)"))
             }
         default:
             break
         }
     }
 
-    private func fail(context: ChannelHandlerContext, _ error: RedisError) {
+    private func fail(context: ChannelHandlerContext, _ error: PortForwardError) {
         guard heldError == nil else { return }
         if wroteData {
             context.fireErrorCaught(error)

@@ -1,4 +1,5 @@
 import Foundation
+import Platforms
 import RedisCtlCore
 #if canImport(Glibc)
 import Glibc

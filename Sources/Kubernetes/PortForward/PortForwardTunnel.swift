@@ -4,15 +4,18 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
-import RESP
 
-/// Reaches Redis pods through the API server: each `dial` opens one WebSocket to
-/// `/api/v1/namespaces/NS/pods/POD/portforward?ports=PORT` (subprotocol `v4.channel.k8s.io`) and
-/// hands the RESP handlers a channel that carries the pod port's bytes.
-///
-/// Endpoints are the addresses Redis knows nodes by (pod IPs, as MOVED and CLUSTER NODES name
-/// them); `podName` maps each to the pod that owns it, so redirects follow through tunnels too.
-public struct PortForwardDialer: RedisDialer {
+/// Why a port-forward tunnel could not be opened, or broke: its message names the pod and port.
+public struct PortForwardError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Opens byte streams to pod ports through the API server: each `open` is one WebSocket to
+/// `/api/v1/namespaces/NS/pods/POD/portforward?ports=PORT` (subprotocol `v4.channel.k8s.io`),
+/// handed to the caller's handlers as a channel that carries the port's bytes.
+public struct PortForwardTunnel: Sendable {
     public static let subprotocol = "v4.channel.k8s.io"
 
     public var server: URL
@@ -21,8 +24,6 @@ public struct PortForwardDialer: RedisDialer {
     public var tlsServerName: String?
     public var namespace: String
     public var authorization: @Sendable () async throws -> String?
-    /// The pod serving an endpoint; asked on every dial, so it may look the pod up afresh.
-    public var podName: @Sendable (RedisEndpoint) async throws -> String
     public var userAgent = "redisctl"
 
     public init(
@@ -30,62 +31,43 @@ public struct PortForwardDialer: RedisDialer {
         tlsConfiguration: TLSConfiguration? = nil,
         tlsServerName: String? = nil,
         namespace: String,
-        authorization: @escaping @Sendable () async throws -> String? = { nil },
-        podName: @escaping @Sendable (RedisEndpoint) async throws -> String
+        authorization: @escaping @Sendable () async throws -> String? = { nil }
     ) {
         self.server = server
         self.tlsConfiguration = tlsConfiguration
         self.tlsServerName = tlsServerName
         self.namespace = namespace
         self.authorization = authorization
-        self.podName = podName
     }
 
     /// Uses a client configuration's server, TLS settings and credentials.
-    public init(
-        configuration: KubernetesClientConfiguration, namespace: String,
-        podName: @escaping @Sendable (RedisEndpoint) async throws -> String
-    ) {
+    public init(configuration: KubernetesClientConfiguration, namespace: String) {
         self.init(server: configuration.server, tlsConfiguration: configuration.tlsConfiguration,
                   tlsServerName: configuration.tlsServerName, namespace: namespace,
-                  authorization: configuration.authorization, podName: podName)
+                  authorization: configuration.authorization)
         userAgent = configuration.userAgent
     }
 
-    /// Maps endpoints to pods with a fixed table (`"10.0.0.5:6379"`-style keys are not needed: the
-    /// endpoint itself is the key).
-    public init(
-        server: URL, tlsConfiguration: TLSConfiguration? = nil, namespace: String,
-        authorization: @escaping @Sendable () async throws -> String? = { nil },
-        pods: [RedisEndpoint: String]
-    ) {
-        self.init(server: server, tlsConfiguration: tlsConfiguration, namespace: namespace, authorization: authorization) { endpoint in
-            guard let pod = pods[endpoint] else {
-                throw RedisError(.connectFailed("no pod is known for \(endpoint) to port-forward to"), endpoint: endpoint)
-            }
-            return pod
-        }
-    }
-
-    public func dial(
-        _ endpoint: RedisEndpoint,
+    /// A channel to `port` of `pod`, with `configure`'s handlers above the tunnel. The upgrade shares
+    /// the connect timeout; every failure is a `PortForwardError`.
+    public func open(
+        pod: String, port: Int,
         connectTimeout: Duration,
         eventLoopGroup: any EventLoopGroup,
         configure: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) async throws -> any Channel {
-        let pod = try await podName(endpoint)
-        let target = "pod \"\(namespace)/\(pod)\" port \(endpoint.port)"
+        let target = "pod \"\(namespace)/\(pod)\" port \(port)"
         guard let host = server.host, !host.isEmpty else {
-            throw RedisError(.connectFailed("the API server URL \(server) has no host"), endpoint: endpoint)
+            throw PortForwardError("the API server URL \(server) has no host")
         }
         let secure = server.scheme?.lowercased() == "https"
-        let port = server.port ?? (secure ? 443 : 80)
+        let apiPort = server.port ?? (secure ? 443 : 80)
         var sslContext: NIOSSLContext?
         if secure {
             do {
                 sslContext = try NIOSSLContext(configuration: tlsConfiguration ?? .makeClientConfiguration())
             } catch {
-                throw RedisError(.connectFailed("TLS setup for the API server failed: \(error)"), endpoint: endpoint)
+                throw PortForwardError("TLS setup for the API server failed: \(error)")
             }
         }
         let serverName = tlsServerName.flatMap { $0.isEmpty ? nil : $0 } ?? host
@@ -98,11 +80,11 @@ public struct PortForwardDialer: RedisDialer {
         headers.add(name: "Sec-WebSocket-Protocol", value: Self.subprotocol)
         headers.add(name: "Content-Length", value: "0")
         if let authorization = try await authorization() { headers.add(name: "Authorization", value: authorization) }
-        let path = Self.portForwardPath(namespace: namespace, pod: pod, port: endpoint.port, basePath: server.path)
+        let path = Self.portForwardPath(namespace: namespace, pod: pod, port: port, basePath: server.path)
         let requestHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
 
         guard let bootstrap = ClientBootstrap(validatingGroup: eventLoopGroup) else {
-            throw RedisError(.connectFailed("the event loop group cannot make sockets"), endpoint: endpoint)
+            throw PortForwardError("the event loop group cannot make sockets")
         }
         let upgrade: EventLoopFuture<PortForwardUpgradeOutcome>
         let started = ContinuousClock.now
@@ -111,19 +93,19 @@ public struct PortForwardDialer: RedisDialer {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelOption(.allowRemoteHalfClosure, value: true)
                 .connectTimeout(TimeAmount(connectTimeout))
-                .connect(host: host, port: port) { channel in
+                .connect(host: host, port: apiPort) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if let sslContext {
                             try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: sniName))
                         }
-                        return try Self.configureUpgrade(channel: channel, requestHead: requestHead, endpoint: endpoint,
+                        return try Self.configureUpgrade(channel: channel, requestHead: requestHead,
                                                          target: target, configure: configure)
                     }
                 }
-        } catch let error as RedisError {
+        } catch let error as PortForwardError {
             throw error
         } catch {
-            throw RedisError(.connectFailed("cannot reach the API server \(host):\(port) for \(target): \(Self.reason(error))"), endpoint: endpoint)
+            throw PortForwardError("cannot reach the API server \(host):\(apiPort) for \(target): \(Self.reason(error))")
         }
         // The handshake shares the connect timeout.
         let remaining = max(connectTimeout - (ContinuousClock.now - started), .milliseconds(1))
@@ -132,12 +114,12 @@ public struct PortForwardDialer: RedisDialer {
         let outcome: PortForwardUpgradeOutcome
         do {
             outcome = try await withTimeout(upgrade, timer: timer, on: loop)
-        } catch let error as RedisError {
+        } catch let error as PortForwardError {
             throw error
         } catch PortForwardTimeout.expired {
-            throw RedisError(.connectFailed("port-forward to \(target): the API server did not answer the upgrade in time"), endpoint: endpoint)
+            throw PortForwardError("port-forward to \(target): the API server did not answer the upgrade in time")
         } catch {
-            throw RedisError(.connectFailed("port-forward to \(target) failed during the WebSocket upgrade: \(Self.reason(error))"), endpoint: endpoint)
+            throw PortForwardError("port-forward to \(target) failed during the WebSocket upgrade: \(Self.reason(error))")
         }
         switch outcome {
         case .upgraded(let channel):
@@ -145,7 +127,7 @@ public struct PortForwardDialer: RedisDialer {
         case .refused(let channel, let response):
             let refusal = try? await response.get()
             try? await channel.close()
-            throw RedisError(.connectFailed("port-forward to \(target) refused by the API server: \(refusal?.summary ?? "no response")"), endpoint: endpoint)
+            throw PortForwardError("port-forward to \(target) refused by the API server: \(refusal?.summary ?? "no response")")
         }
     }
 
@@ -159,16 +141,16 @@ public struct PortForwardDialer: RedisDialer {
     }
 
     private static func configureUpgrade(
-        channel: any Channel, requestHead: HTTPRequestHead, endpoint: RedisEndpoint, target: String,
+        channel: any Channel, requestHead: HTTPRequestHead, target: String,
         configure: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) throws -> EventLoopFuture<PortForwardUpgradeOutcome> {
         let upgrader = NIOTypedWebSocketClientUpgrader<PortForwardUpgradeOutcome>(maxFrameSize: 1 << 20) { channel, response in
             channel.eventLoop.makeCompletedFuture {
                 let accepted = response.headers.first(name: "Sec-WebSocket-Protocol")
-                if let accepted, accepted != PortForwardDialer.subprotocol {
-                    throw RedisError(.connectFailed("port-forward to \(target): the API server chose subprotocol \(accepted), not \(PortForwardDialer.subprotocol)"), endpoint: endpoint)
+                if let accepted, accepted != PortForwardTunnel.subprotocol {
+                    throw PortForwardError("port-forward to \(target): the API server chose subprotocol \(accepted), not \(PortForwardTunnel.subprotocol)")
                 }
-                try channel.pipeline.syncOperations.addHandler(PortForwardTunnelHandler(endpoint: endpoint, target: target))
+                try channel.pipeline.syncOperations.addHandler(PortForwardTunnelHandler(target: target))
             }
             .flatMap { configure(channel) }
             .map { PortForwardUpgradeOutcome.upgraded(channel) }

@@ -1,6 +1,7 @@
 import Foundation
 import Kubernetes
 import Manifests
+import Platforms
 import RedisCtlCore
 
 extension KubernetesPlatform: SecretSource {

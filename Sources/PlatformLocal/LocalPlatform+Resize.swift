@@ -1,6 +1,7 @@
 import Foundation
-import RESP
+import Platforms
 import RedisCtlCore
+import RESP
 import Spec
 
 extension LocalPlatform {

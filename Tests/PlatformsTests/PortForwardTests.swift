@@ -1,8 +1,9 @@
 import Foundation
 import Kubernetes
+import PlatformKubernetes
 import RESP
-import TestSupport
 import Testing
+import TestSupport
 
 private let namespace = "redis"
 private let password = "pf-secret"
@@ -16,7 +17,7 @@ private func withTunnelledRedis(
     defer { redis.stop() }
     try await FakeKubernetesAPIServer.withServer { server in
         seedPod(server, name: podName, ip: redis.endpoint.host)
-        let dialer = PortForwardDialer(server: server.baseURL, namespace: namespace, pods: [redis.endpoint: podName])
+        let dialer = PortForwardDialer(tunnel: PortForwardTunnel(server: server.baseURL, namespace: namespace), pods: [redis.endpoint: podName])
         try await body(server, redis, dialer)
     }
 }
@@ -97,7 +98,7 @@ struct PortForwardTests {
             }
             #expect(refused?.description.contains("401") == true)
             var authorized = dialer
-            authorized.authorization = { "Bearer tunnel-token" }
+            authorized.tunnel.authorization = { "Bearer tunnel-token" }
             let connection = try await RedisConnection.connect(to: redis.endpoint, options: .init(password: password), dialer: authorized)
             #expect(try await connection.send("PING").string == "PONG")
             await connection.close()
@@ -107,7 +108,7 @@ struct PortForwardTests {
     @Test("a missing pod is named in the error")
     func missingPod() async throws {
         try await withTunnelledRedis { server, redis, _ in
-            let dialer = PortForwardDialer(server: server.baseURL, namespace: namespace) { _ in "ghost-0" }
+            let dialer = PortForwardDialer(tunnel: PortForwardTunnel(server: server.baseURL, namespace: namespace)) { _ in "ghost-0" }
             let error = await connectionError {
                 _ = try await RedisConnection.connect(to: redis.endpoint, options: .init(password: password), dialer: dialer)
             }
@@ -123,7 +124,7 @@ struct PortForwardTests {
     func podWithoutIP() async throws {
         try await withTunnelledRedis { server, redis, _ in
             seedPod(server, name: "pending-0", ip: nil)
-            let dialer = PortForwardDialer(server: server.baseURL, namespace: namespace) { _ in "pending-0" }
+            let dialer = PortForwardDialer(tunnel: PortForwardTunnel(server: server.baseURL, namespace: namespace)) { _ in "pending-0" }
             let error = await connectionError {
                 _ = try await RedisConnection.connect(to: redis.endpoint, options: .init(password: password), dialer: dialer)
             }
@@ -150,7 +151,7 @@ struct PortForwardTests {
     func wrongPort() async throws {
         try await withTunnelledRedis { server, redis, dialer in
             let wrong = RedisEndpoint(host: redis.endpoint.host, port: 6390)
-            let mapped = PortForwardDialer(server: server.baseURL, namespace: namespace) { _ in "redis-0" }
+            let mapped = PortForwardDialer(tunnel: PortForwardTunnel(server: server.baseURL, namespace: namespace)) { _ in "redis-0" }
             let error = await connectionError {
                 _ = try await RedisConnection.connect(to: wrong, options: .init(password: password), dialer: mapped)
             }
@@ -181,7 +182,7 @@ struct PortForwardTests {
     func unreachableServer() async throws {
         let endpoint = try RedisServerProcess.unusedLoopbackEndpoint()
         guard let url = URL(string: "http://\(endpoint.host):\(endpoint.port)") else { return }
-        let dialer = PortForwardDialer(server: url, namespace: namespace) { _ in "redis-0" }
+        let dialer = PortForwardDialer(tunnel: PortForwardTunnel(server: url, namespace: namespace)) { _ in "redis-0" }
         let started = ContinuousClock.now
         let error = await connectionError {
             _ = try await RedisConnection.connect(to: RedisEndpoint(host: "10.0.0.1", port: 6379),

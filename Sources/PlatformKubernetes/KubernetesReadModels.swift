@@ -1,4 +1,5 @@
 import Kubernetes
+import Platforms
 
 /// The fields of a Pod the platform reads, decoded once from the API server's JSON.
 struct PodView: Decodable, Sendable, Equatable {

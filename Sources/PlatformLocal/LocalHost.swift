@@ -1,4 +1,5 @@
 import Foundation
+import Platforms
 import RedisCtlCore
 
 /// The machine the local platform runs its servers on, as the caller sees it: the platform reads

@@ -1,36 +1,8 @@
 import Kubernetes
 import Manifests
+import Platforms
 import RedisCtlCore
 import Spec
-
-/// One object of `deploy --dry-run server`: what applying it would do, and whether the server
-/// checked that.
-public struct DryRunObject: Sendable, Equatable, Codable {
-    public enum Outcome: String, Sendable, Equatable, Codable {
-        case created, updated, unchanged
-    }
-
-    /// `Kind namespace/name`.
-    public var object: String
-    public var result: Outcome
-    /// False for an object in a namespace that does not exist yet: a dry run creates no
-    /// namespace, and the server checks nothing inside one before it exists.
-    public var checked: Bool
-    /// Why it was not checked.
-    public var note: String?
-
-    public init(object: String, result: Outcome, checked: Bool, note: String? = nil) {
-        self.object = object
-        self.result = result
-        self.checked = checked
-        self.note = note
-    }
-
-    static func awaitingNamespace(_ object: String, namespace: String) -> DryRunObject {
-        DryRunObject(object: object, result: .created, checked: false,
-                     note: "would be created; the server cannot check it until namespace \(namespace) exists")
-    }
-}
 
 extension KubernetesPlatform: ServerSideDryRunning {
     /// `deploy --dry-run server`: every object sent with `dryRun=All`, so the server validates it

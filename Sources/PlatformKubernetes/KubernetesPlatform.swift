@@ -1,8 +1,9 @@
 import Foundation
 import Kubernetes
 import Manifests
-import RESP
+import Platforms
 import RedisCtlCore
+import RESP
 import Spec
 
 /// A deployment on a real cluster: typed manifests applied with server-side apply, pods found by
@@ -38,8 +39,9 @@ public struct KubernetesPlatform: Platform {
             // re-read from the API when an address is new (a pod came back on another IP).
             let resolver = PodAddressResolver(client: client, namespace: deployment.metadata.namespace,
                                               selector: Self.podSelector(for: deployment))
-            self.dialer = PortForwardDialer(configuration: client.configuration, namespace: deployment.metadata.namespace,
-                                            podName: { endpoint in try await resolver.podName(for: endpoint) })
+            self.dialer = PortForwardDialer(
+                tunnel: PortForwardTunnel(configuration: client.configuration, namespace: deployment.metadata.namespace),
+                podName: { endpoint in try await resolver.podName(for: endpoint) })
         }
     }
 

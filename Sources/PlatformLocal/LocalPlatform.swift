@@ -1,6 +1,7 @@
 import Foundation
-import RESP
+import Platforms
 import RedisCtlCore
+import RESP
 import Spec
 
 /// The embedded platform: every pod is a real redis-server process on its own loopback address
