@@ -134,12 +134,20 @@ public struct LocalPlatform: Platform {
         return password
     }
 
-    /// Writes a file readable by its owner only (it may hold the password).
+    /// Writes a file readable by its owner only (it may hold the password), whole or not at all: it
+    /// is written beside its place, owner-only from its creation, and renamed over it, so a killed
+    /// run never leaves a half-written redis.conf that a restart would read.
     func writePrivate(_ text: String, to url: URL) throws {
-        let created = FileManager.default.createFile(
-            atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-        if !created { throw GeneralFailure(.operationFailed, "cannot write \(url.path)") }
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw GeneralFailure(.operationFailed, "cannot write \(url.path)")
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw GeneralFailure(.operationFailed, "cannot write \(url.path): \(reason)")
+        }
     }
 
     public func password() async throws -> String {

@@ -102,6 +102,21 @@ import Testing
         #expect(progress.messages == ["io-threads 1 per server, not the spec's 4: this host has 2 CPU(s) for 6 servers"])
     }
 
+    /// A config is replaced whole (written beside it, renamed over it), owner-only, leaving nothing behind.
+    @Test func privateFilesAreReplacedWhole() throws {
+        let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let platform = LocalPlatform(clusterName: "cache", stateRoot: root, host: Self.host)
+        let file = root.appendingPathComponent("redis.conf")
+        try "port 1\n".write(to: file, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        try platform.writePrivate("port 2\n", to: file)
+        #expect(try String(contentsOf: file, encoding: .utf8) == "port 2\n")
+        let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["redis.conf"])
+    }
+
     @Test func unreadableStateIsAClearError() async throws {
         let root = try temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root) }
