@@ -135,6 +135,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SpecTests", dependencies: ["Spec"], swiftSettings: swiftSettings),
+        .testTarget(name: "RedisCtlCoreTests", dependencies: ["RedisCtlCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RESPTests",
             dependencies: ["RESP", "RedisCtlCore", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),

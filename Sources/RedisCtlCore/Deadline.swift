@@ -1,5 +1,18 @@
 import Foundation
 
+/// Where waits read the time and sleep: the machine's clock, or one a test drives.
+public protocol WaitClock: Sendable {
+    var now: ContinuousClock.Instant { get }
+    func sleep(for duration: Duration) async throws
+}
+
+/// The machine's monotonic clock.
+public struct SystemClock: WaitClock {
+    public init() {}
+    public var now: ContinuousClock.Instant { ContinuousClock.now }
+    public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
+}
+
 /// A point in time that every wait is bounded by.
 public struct Deadline: Sendable, Comparable {
     public let instant: ContinuousClock.Instant
@@ -10,8 +23,11 @@ public struct Deadline: Sendable, Comparable {
         Deadline(ContinuousClock.now.advanced(by: duration))
     }
 
-    public var remaining: Duration { ContinuousClock.now.duration(to: instant) }
-    public var hasPassed: Bool { ContinuousClock.now >= instant }
+    public var remaining: Duration { remaining(on: SystemClock()) }
+    public var hasPassed: Bool { hasPassed(on: SystemClock()) }
+
+    public func remaining(on clock: any WaitClock) -> Duration { clock.now.duration(to: instant) }
+    public func hasPassed(on clock: any WaitClock) -> Bool { clock.now >= instant }
 
     /// The smaller of this deadline and `duration` from now: a per-step bound inside an overall one.
     public func capped(at duration: Duration) -> Deadline {
@@ -51,6 +67,7 @@ public func poll<Value: Sendable>(
     until deadline: Deadline,
     initialInterval: Duration = .milliseconds(20),
     maxInterval: Duration = .milliseconds(250),
+    clock: any WaitClock = SystemClock(),
     _ attempt: () async throws -> PollOutcome<Value>
 ) async throws -> Value {
     var interval = initialInterval
@@ -62,9 +79,8 @@ public func poll<Value: Sendable>(
         case .notYet(let observation):
             lastObservation = observation
         }
-        if deadline.hasPassed { throw WaitTimedOut(what: what, lastObservation: lastObservation) }
-        let sleep = min(interval, max(deadline.remaining, .zero))
-        try await Task.sleep(for: sleep)
+        if deadline.hasPassed(on: clock) { throw WaitTimedOut(what: what, lastObservation: lastObservation) }
+        try await clock.sleep(for: min(interval, max(deadline.remaining(on: clock), .zero)))
         interval = min(interval * 2, maxInterval)
     }
 }
