@@ -82,7 +82,7 @@ public struct DeployCommand: Sendable {
     }
 }
 
-struct DeployResult: CommandResult {
+struct DeployResult: CommandResult, Decodable {
     let cluster: String
     let platform: String
     let applied: ApplyResult
@@ -114,6 +114,29 @@ struct DeployResult: CommandResult {
             try container.encode(true, forKey: .dryRun)
             try container.encode(dryRun, forKey: .objects)
         }
+    }
+
+    /// Reads the JSON `encode` writes (derived keys, `changed` and `healthy`, are recomputed).
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        cluster = try container.decode(String.self, forKey: .cluster)
+        platform = try container.decode(String.self, forKey: .platform)
+        applied = try container.decode(ApplyResult.self, forKey: .applied)
+        initStatus = try container.decodeIfPresent(String.self, forKey: .initStatus)
+        restarted = try container.decode([String].self, forKey: .restarted)
+        verify = try container.decodeIfPresent(HealthReport.self, forKey: .verify)
+        dryRun = try container.decodeIfPresent([DryRunObject].self, forKey: .objects)
+    }
+
+    init(cluster: String, platform: String, applied: ApplyResult, initStatus: String? = nil, restarted: [String] = [],
+         verify: HealthReport? = nil, dryRun: [DryRunObject]? = nil) {
+        self.cluster = cluster
+        self.platform = platform
+        self.applied = applied
+        self.initStatus = initStatus
+        self.restarted = restarted
+        self.verify = verify
+        self.dryRun = dryRun
     }
 
     var text: String {

@@ -61,9 +61,11 @@ public struct VerifyCommand: Sendable {
     }
 }
 
-struct VerifyResult: CommandResult {
+struct VerifyResult: CommandResult, Decodable {
     let report: HealthReport
 
+    init(report: HealthReport) { self.report = report }
+    init(from decoder: any Decoder) throws { report = try HealthReport(from: decoder) }
     func encode(to encoder: any Encoder) throws { try report.encode(to: encoder) }
 
     var text: String {

@@ -27,6 +27,15 @@ struct CommandRun {
     let stdout: String
     let stderr: String
 
+    /// stdout decoded as the command's result type (`-o json`).
+    func result<Result: CommandResult & Decodable>(_ type: Result.Type) throws -> Result {
+        do {
+            return try JSONDecoder().decode(Result.self, from: Data(stdout.utf8))
+        } catch {
+            throw GeneralFailure(.operationFailed, "stdout is not a \(Result.self): \(error); stdout: \(stdout.prefix(500))")
+        }
+    }
+
     /// stdout parsed as the one JSON object `-o json` promises.
     func json() throws -> [String: Any] {
         guard let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
@@ -113,6 +122,18 @@ struct LocalTestEnvironment {
         let file = clusterDirectory.appendingPathComponent("pods/\(name)-\(ordinal)/redis.pid")
         return (try? String(contentsOf: file, encoding: .utf8))
             .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// Runs `body` on a new environment with this spec, and tears it down afterwards however `body` ends.
+    static func withCluster(spec: String, _ body: (LocalTestEnvironment) async throws -> Void) async throws {
+        let environment = try LocalTestEnvironment(spec: spec)
+        do {
+            try await body(environment)
+        } catch {
+            await environment.tearDown()
+            throw error
+        }
+        await environment.tearDown()
     }
 
     /// Stops every process this environment's cluster started and removes its files, even after a failure.

@@ -12,14 +12,7 @@ import TestSupport
     static let spec = "masters: 3\nreplicasPerMaster: 0\ndisruption: {minAvailable: 2}\nredis: {maxmemory: 256mb, clusterNodeTimeoutMs: 5000}"
 
     @Test func laterCommandsUseTheDeployedSpec() async throws {
-        let environment = try LocalTestEnvironment(spec: Self.spec)
-        do {
-            try await run(environment)
-        } catch {
-            await environment.tearDown()
-            throw error
-        }
-        await environment.tearDown()
+        try await LocalTestEnvironment.withCluster(spec: Self.spec, run)
     }
 
     func run(_ environment: LocalTestEnvironment) async throws {

@@ -1,3 +1,4 @@
+import ClusterOps
 import Foundation
 import RESP
 import RedisCtlCore
@@ -19,26 +20,24 @@ import TestSupport
 
         let first = await environment.run(settings) { try await DeployCommand().run($0) }
         #expect(first.status == 0, "deploy: \(first.stdout) \(first.stderr)")
-        let report = try first.json()
-        #expect(report["healthy"] as? Bool == true)
-        #expect(report["init"] as? String == "formed")
+        let report = try first.result(DeployResult.self)
+        #expect(report.verify?.healthy == true)
+        #expect(report.initStatus == "formed")
         #expect(first.stderr.contains("6/6 pods ready"))
-        let nodes = ((report["verify"] as? [String: Any])?["nodes"] as? [[String: Any]]) ?? []
-        #expect(nodes.count == 6)
+        #expect(report.verify?.nodes.count == 6)
         #expect(kubelet.runningPIDs.count == 6)
 
         // The kubelet has 3 nodes in 2 zones: every replica is off its master's node; one master's
         // zone cannot be avoided, which the check reports as a warning, not a failure.
-        let checks = ((report["verify"] as? [String: Any])?["checks"] as? [[String: Any]]) ?? []
-        let placement = try #require(checks.first { $0["name"] as? String == "replica-placement" })
-        #expect(placement["status"] as? String != "fail")
-        #expect(!(placement["message"] as? String ?? "").contains("Kubernetes node"), "\(placement)")
+        let placement = try #require(report.verify?.check(named: "replica-placement"))
+        #expect(placement.status != .fail)
+        #expect(!placement.message.contains("Kubernetes node"), "\(placement)")
 
         let second = await environment.run(settings) { try await DeployCommand().run($0) }
         #expect(second.status == 0, "re-deploy: \(second.stderr)")
-        let again = try second.json()
-        #expect(again["changed"] as? Bool == false)
-        #expect(again["init"] as? String == "already-initialized")
+        let again = try second.result(DeployResult.self)
+        #expect(again.changed == false)
+        #expect(again.initStatus == "already-initialized")
 
         // Outside a cluster the default is port-forward: every RESP connection is a tunnel through
         // the API server. verify opens two per node (with and without the password).
@@ -86,27 +85,18 @@ import TestSupport
     func changedSpecRollsOnePodAtATime(server: FakeKubernetesAPIServer, environment: LocalTestEnvironment,
                                        settings: GlobalSettings) async throws {
         let revisionBefore = server.object("statefulsets", namespace: "redis-system", name: environment.name)?["status"]["updateRevision"].string
-        try environment.rewriteSpec("redis: {clusterNodeTimeoutMs: 2000, maxmemory: 5gb}")
         let secret = try #require(server.objects("secrets", namespace: "redis-system").first {
             $0["metadata"]["name"].string?.hasSuffix("-auth") == true || $0["data"]["password"].string != nil
         })
         let password = try #require(secret["data"]["password"].string.flatMap { Data(base64Encoded: $0) }
             .flatMap { String(data: $0, encoding: .utf8) })
-        let writer = ClusterTrafficWriter(prefix: "rolling", password: password, seeds: {
+        var slow = settings
+        slow.timeout = .seconds(240)
+        try await RollingRestartScenario(environment: environment, settings: slow, password: password, seeds: {
             server.objects("pods", namespace: "redis-system").compactMap { pod in
                 pod["status"]["podIP"].string.map { RedisEndpoint(host: $0, port: 6379) }
             }
-        })
-        await writer.start()
-        try await Task.sleep(for: .milliseconds(300))
-        var slow = settings
-        slow.timeout = .seconds(240)
-        let deploy = await environment.run(slow) { try await DeployCommand().run($0) }
-        let summary = await writer.stop()
-        #expect(deploy.status == 0, "deploy with a new maxmemory: \(deploy.stdout) \(deploy.stderr)")
-        let report = try deploy.json()
-        #expect(report["restarted"] as? [String] == (0..<6).reversed().map { "\(environment.name)-\($0)" })
-        #expect(report["healthy"] as? Bool == true)
+        }).deploy(spec: "redis: {clusterNodeTimeoutMs: 2000, maxmemory: 5gb}")
 
         let statefulSet = try #require(server.object("statefulsets", namespace: "redis-system", name: environment.name))
         let revision = statefulSet["status"]["updateRevision"].string
@@ -116,16 +106,5 @@ import TestSupport
                 "the partition guards the pods again")
         let pods = server.objects("pods", namespace: "redis-system")
         #expect(pods.count == 6 && pods.allSatisfy { $0["metadata"]["labels"]["controller-revision-hash"].string == revision })
-
-        #expect(summary.acknowledged.count > 50, "the writer ran throughout (\(summary.acknowledged.count) writes)")
-        #expect(summary.failures.isEmpty, "writes failed during the rolling update: \(summary.failures.prefix(3))")
-        // A node just restarted may answer CLUSTERDOWN until it has heard from its peers; the
-        // writer then asks another node. What matters is that no write failed or was lost.
-        let lost = await writer.missingOrWrong()
-        #expect(lost.isEmpty, "acknowledged writes lost: \(lost.prefix(5))")
-
-        let again = await environment.run(settings) { try await DeployCommand().run($0) }
-        #expect(again.status == 0)
-        #expect(try again.json()["changed"] as? Bool == false, "a second deploy restarts nothing")
     }
 }

@@ -1,4 +1,5 @@
 import Bench
+import ClusterOps
 import Foundation
 import RESP
 import Testing
@@ -14,8 +15,7 @@ import Testing
     """
 
     @Test func lifecycle() async throws {
-        let environment = try LocalTestEnvironment(spec: Self.spec)
-        do {
+        try await LocalTestEnvironment.withCluster(spec: Self.spec) { environment in
             try await deployAndRedeploy(environment)
             try await wrongPasswordIsRefusedByEveryCommand(environment)
             try await independentClient(environment)
@@ -23,20 +23,16 @@ import Testing
             try await failedOverMasterIsReported(environment)
             try await changedConfigRollsOnePodAtATime(environment)
             try await destroyStopsExactlyItsProcesses(environment)
-        } catch {
-            await environment.tearDown()
-            throw error
         }
-        await environment.tearDown()
     }
 
     func deployAndRedeploy(_ environment: LocalTestEnvironment) async throws {
         let first = await environment.run { try await DeployCommand().run($0) }
         #expect(first.status == 0, "deploy failed: \(first.stderr)")
-        let report = try first.json()
-        #expect(report["healthy"] as? Bool == true)
-        #expect(report["init"] as? String == "formed")
-        #expect(report["changed"] as? Bool == true)
+        let report = try first.result(DeployResult.self)
+        #expect(report.verify?.healthy == true)
+        #expect(report.initStatus == "formed")
+        #expect(report.changed)
 
         // The password: 32 characters, readable by its owner only.
         let passwordFile = environment.clusterDirectory.appendingPathComponent("password").path
@@ -49,9 +45,9 @@ import Testing
 
         let second = await environment.run { try await DeployCommand().run($0) }
         #expect(second.status == 0, "re-deploy failed: \(second.stderr)")
-        let again = try second.json()
-        #expect(again["changed"] as? Bool == false)
-        #expect(again["init"] as? String == "already-initialized")
+        let again = try second.result(DeployResult.self)
+        #expect(again.changed == false)
+        #expect(again.initStatus == "already-initialized")
 
         let initAgain = await environment.run { try await InitClusterCommand().run($0) }
         #expect(initAgain.status == 0)
@@ -59,16 +55,14 @@ import Testing
 
         let verify = await environment.run { try await VerifyCommand(writeTest: true).run($0) }
         #expect(verify.status == 0, "verify: \(verify.stdout) \(verify.stderr)")
-        let json = try verify.json()
-        #expect(json["healthy"] as? Bool == true)
-        let checks = json["checks"] as? [[String: Any]] ?? []
-        #expect(checks.contains { $0["name"] as? String == "slots-covered" && $0["status"] as? String == "pass" })
-        #expect(checks.contains { $0["name"] as? String == "write-test" && $0["status"] as? String == "pass" })
-        #expect(checks.contains { $0["name"] as? String == "auth-required" && $0["status"] as? String == "pass" })
-        let nodes = json["nodes"] as? [[String: Any]] ?? []
-        #expect(nodes.count == 6)
-        #expect(nodes.filter { $0["role"] as? String == "master" }.count == 3)
-        #expect(nodes.filter { $0["role"] as? String == "master" }.map { $0["slots"] as? Int ?? 0 }.reduce(0, +) == 16384)
+        let health = try verify.result(VerifyResult.self).report
+        #expect(health.healthy)
+        for check in ["slots-covered", "write-test", "auth-required"] {
+            #expect(health.check(named: check)?.status == .pass, "\(check): \(String(describing: health.check(named: check)))")
+        }
+        #expect(health.nodes.count == 6)
+        #expect(health.nodes.filter { $0.role == "master" }.count == 3)
+        #expect(health.nodes.filter { $0.role == "master" }.map(\.slots).reduce(0, +) == 16384)
 
         let text = await environment.run(environment.settings(output: .text)) { try await VerifyCommand().run($0) }
         #expect(text.status == 0)
@@ -140,20 +134,18 @@ import Testing
     }
 
     func deadReplicaIsReportedAndRestarted(_ environment: LocalTestEnvironment) async throws {
-        let before = try await environment.run { try await VerifyCommand().run($0) }.json()
-        let nodes = before["nodes"] as? [[String: Any]] ?? []
-        let replica = try #require(nodes.first { $0["role"] as? String == "replica" })
-        let replicaName = try #require(replica["name"] as? String)
+        let before = try await environment.run { try await VerifyCommand().run($0) }.result(VerifyResult.self).report
+        let replicaName = try #require(before.nodes.first { $0.role == "replica" }?.name)
         let ordinal = try #require(Int(replicaName.split(separator: "-").last ?? ""))
         let pid = try #require(environment.pid(ofPod: ordinal))
         kill(pid, SIGKILL)
 
         let verify = await environment.run { try await VerifyCommand().run($0) }
         #expect(verify.status == 1)
-        let json = try verify.json()
-        #expect(json["healthy"] as? Bool == false)
-        let failed = (json["checks"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "fail" }
-        #expect(failed.contains { ($0["message"] as? String ?? "").contains(replicaName) }, "\(failed)")
+        let health = try verify.result(VerifyResult.self).report
+        #expect(!health.healthy)
+        let failed = health.checks.filter { $0.status == .fail }
+        #expect(failed.contains { $0.message.contains(replicaName) }, "\(failed)")
 
         // deploy starts the dead process again on its address and data; it rejoins.
         let redeploy = await environment.run { try await DeployCommand().run($0) }
@@ -162,29 +154,25 @@ import Testing
     }
 
     func failedOverMasterIsReported(_ environment: LocalTestEnvironment) async throws {
-        let before = try await environment.run { try await VerifyCommand().run($0) }.json()
-        let nodes = before["nodes"] as? [[String: Any]] ?? []
-        let master = try #require(nodes.first { $0["role"] as? String == "master" })
-        let masterName = try #require(master["name"] as? String)
-        let masterId = try #require(master["id"] as? String)
-        let replicaName = try #require(nodes.first { $0["masterId"] as? String == masterId }?["name"] as? String)
+        let before = try await environment.run { try await VerifyCommand().run($0) }.result(VerifyResult.self).report
+        let master = try #require(before.nodes.first { $0.role == "master" })
+        let masterName = master.name
+        let masterId = try #require(master.id)
+        let replicaName = try #require(before.nodes.first { $0.masterId == masterId }?.name)
         let ordinal = try #require(Int(masterName.split(separator: "-").last ?? ""))
         let pid = try #require(environment.pid(ofPod: ordinal))
         kill(pid, SIGKILL)
 
         // Wait (bounded) until the cluster has promoted the replica; verify must then say so.
-        var promoted: [String: Any]? = nil
+        var promoted: NodeReport? = nil
         let deadline = ContinuousClock.now.advanced(by: .seconds(60))
         while ContinuousClock.now < deadline {
             let run = await environment.run { try await VerifyCommand().run($0) }
-            let json = try run.json()
-            let nodes = json["nodes"] as? [[String: Any]] ?? []
-            if let node = nodes.first(where: { $0["name"] as? String == replicaName }),
-               node["role"] as? String == "master", (node["slots"] as? Int ?? 0) > 0 {
+            let health = try run.result(VerifyResult.self).report
+            if let node = health.nodes.first(where: { $0.name == replicaName }), node.role == "master", node.slots > 0 {
                 #expect(run.status == 1, "the dead master must fail verify")
-                let checks = json["checks"] as? [[String: Any]] ?? []
-                let failing = checks.filter { $0["status"] as? String == "fail" }
-                #expect(failing.contains { ($0["message"] as? String ?? "").contains(masterName) }, "\(failing)")
+                let failing = health.checks.filter { $0.status == .fail }
+                #expect(failing.contains { $0.message.contains(masterName) }, "\(failing)")
                 promoted = node
                 break
             }
@@ -194,36 +182,27 @@ import Testing
 
         let redeploy = await environment.run { try await DeployCommand().run($0) }
         #expect(redeploy.status == 0, "re-deploy after failover: \(redeploy.stdout) \(redeploy.stderr)")
-        let after = try await environment.run { try await VerifyCommand().run($0) }.json()
-        let oldMaster = (after["nodes"] as? [[String: Any]] ?? []).first { $0["name"] as? String == masterName }
-        #expect(oldMaster?["role"] as? String == "replica", "the restarted master rejoins as a replica")
+        let after = try await environment.run { try await VerifyCommand().run($0) }.result(VerifyResult.self).report
+        let oldMaster = after.nodes.first { $0.name == masterName }
+        #expect(oldMaster?.role == "replica", "the restarted master rejoins as a replica")
     }
 
     /// A new maxmemory reaches every node through restarts, one pod at a time: masters hand their
     /// slots to a replica first and take them back, so a writer running throughout loses nothing.
     func changedConfigRollsOnePodAtATime(_ environment: LocalTestEnvironment) async throws {
-        let before = try await environment.run { try await VerifyCommand().run($0) }.json()
-        let mastersBefore = Set((before["nodes"] as? [[String: Any]] ?? [])
-            .filter { $0["role"] as? String == "master" }.compactMap { $0["name"] as? String })
+        let before = try await environment.run { try await VerifyCommand().run($0) }.result(VerifyResult.self).report
+        let mastersBefore = Set(before.nodes.filter { $0.role == "master" }.map(\.name))
         #expect(mastersBefore.count == 3)
         let pidsBefore = (0..<6).compactMap(environment.pid(ofPod:))
 
-        try environment.rewriteSpec("redis: {clusterNodeTimeoutMs: 1500, maxmemory: 5gb}")
         let password = try String(contentsOf: environment.clusterDirectory.appendingPathComponent("password"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let connection = try await environment.run { try await ConnectionCommand().run($0) }.json()
         let pods = (connection["nodes"] as? [String] ?? []).compactMap(RedisEndpoint.init(parsing:))
         #expect(pods.count == 6)
-        let writer = ClusterTrafficWriter(prefix: "rolling", password: password, seeds: { pods })
-        await writer.start()
-        try await Task.sleep(for: .milliseconds(300))
-        let deploy = await environment.run(environment.settings(timeout: .seconds(180))) { try await DeployCommand().run($0) }
-        let summary = await writer.stop()
-        #expect(deploy.status == 0, "deploy with a new maxmemory: \(deploy.stdout) \(deploy.stderr)")
-        let report = try deploy.json()
-        #expect(report["changed"] as? Bool == true)
-        #expect(report["restarted"] as? [String] == (0..<6).reversed().map { "\(environment.name)-\($0)" })
-        #expect(report["healthy"] as? Bool == true)
+        try await RollingRestartScenario(environment: environment, settings: environment.settings(timeout: .seconds(180)),
+                                         password: password, seeds: { pods })
+            .deploy(spec: "redis: {clusterNodeTimeoutMs: 1500, maxmemory: 5gb}")
 
         let pidsAfter = (0..<6).compactMap(environment.pid(ofPod:))
         #expect(Set(pidsAfter).isDisjoint(with: pidsBefore), "every process was restarted")
@@ -233,20 +212,9 @@ import Testing
             await connection.close()
             #expect(maxmemory == String(Int64(5) << 30), "\(pod): maxmemory \(maxmemory ?? "nil")")
         }
-        let after = try await environment.run { try await VerifyCommand().run($0) }.json()
-        let mastersAfter = Set((after["nodes"] as? [[String: Any]] ?? [])
-            .filter { $0["role"] as? String == "master" }.compactMap { $0["name"] as? String })
+        let after = try await environment.run { try await VerifyCommand().run($0) }.result(VerifyResult.self).report
+        let mastersAfter = Set(after.nodes.filter { $0.role == "master" }.map(\.name))
         #expect(mastersAfter == mastersBefore, "masters took their role back after their restart")
-
-        #expect(summary.acknowledged.count > 50, "the writer ran throughout (\(summary.acknowledged.count) writes)")
-        #expect(summary.failures.isEmpty, "writes failed during the rolling restart: \(summary.failures.prefix(3))")
-        // A node just restarted may answer CLUSTERDOWN until it has heard from its peers; the
-        // writer then asks another node. What matters is that no write failed or was lost.
-        let lost = await writer.missingOrWrong()
-        #expect(lost.isEmpty, "acknowledged writes lost: \(lost.prefix(5))")
-
-        let again = await environment.run { try await DeployCommand().run($0) }
-        #expect(try again.json()["changed"] as? Bool == false, "a second deploy restarts nothing")
     }
 
     func destroyStopsExactlyItsProcesses(_ environment: LocalTestEnvironment) async throws {

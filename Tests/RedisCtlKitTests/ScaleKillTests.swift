@@ -14,18 +14,11 @@ import TestSupport
     static let keys = 60_000
 
     @Test func killedScaleResumesToACompleteCluster() async throws {
-        let environment = try LocalTestEnvironment(spec: """
+        try await LocalTestEnvironment.withCluster(spec: """
             replicasPerMaster: 0
             disruption: {minAvailable: 2}
             redis: {clusterNodeTimeoutMs: 5000}
-            """)
-        do {
-            try await killAndResume(environment)
-        } catch {
-            await environment.tearDown()
-            throw error
-        }
-        await environment.tearDown()
+            """, killAndResume)
     }
 
     func killAndResume(_ environment: LocalTestEnvironment) async throws {

@@ -11,14 +11,7 @@ import TestSupport
     static let spec = "redis: {clusterNodeTimeoutMs: 5000}"
 
     @Test func growAndShrinkWhileWritingLosesNothing() async throws {
-        let environment = try LocalTestEnvironment(spec: Self.spec)
-        do {
-            try await growAndShrink(environment)
-        } catch {
-            await environment.tearDown()
-            throw error
-        }
-        await environment.tearDown()
+        try await LocalTestEnvironment.withCluster(spec: Self.spec, growAndShrink)
     }
 
     func growAndShrink(_ environment: LocalTestEnvironment) async throws {
