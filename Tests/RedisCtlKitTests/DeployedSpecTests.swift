@@ -27,7 +27,7 @@ import TestSupport
 
         let redeploy = await environment.run(noSpec) { try await DeployCommand().run($0) }
         #expect(redeploy.status == 0, "deploy without a spec: \(redeploy.stdout) \(redeploy.stderr)")
-        #expect(try redeploy.json()["changed"] as? Bool == false, "\(redeploy.stdout)")
+        #expect(try redeploy.result(DeployResult.self).changed == false, "\(redeploy.stdout)")
         try expectMaxmemory(environment, pods: 3, "256mb")
 
         let grow = await environment.run(noSpec) { try await ScaleCommand(masters: 4).run($0) }
@@ -62,7 +62,7 @@ import TestSupport
         let rollout = await environment.run(deployedSpec) { try await DeployCommand().run($0) }
         #expect(rollout.status == 0, "deploy of a changed spec after scale: \(rollout.stdout) \(rollout.stderr)")
         #expect(rollout.stderr.contains("differs from the deployed one in spec.redis.maxmemory"), "\(rollout.stderr)")
-        #expect((try rollout.json()["restarted"] as? [String])?.count == 4, "\(rollout.stdout)")
+        #expect(try rollout.result(DeployResult.self).restarted.count == 4, "\(rollout.stdout)")
         try expectMaxmemory(environment, pods: 4, "300mb")
         #expect(try await platform.podsAwaitingRestart().isEmpty)
         #expect(try await platform.deployedSpec()?.spec.redis.maxmemory == "300mb")

@@ -206,6 +206,8 @@ import TestSupport
         let run = try await Self.run(InitClusterCommand(masters: 3, replicasPerMaster: 0), nodes: nodes)
         #expect(run.status == 1)
         #expect(run.stderr.contains(nodes[1].endpoint.description), "\(run.stderr)")
+        // A node given by its address is named once, not "ADDRESS (ADDRESS)".
+        #expect(!run.stderr.contains("\(nodes[1].endpoint) (\(nodes[1].endpoint))"), "\(run.stderr)")
         #expect(run.stderr.contains("holds keys"), "\(run.stderr)")
         #expect(try await Self.clusterState(nodes).allSatisfy { $0.slots == 0 && $0.known == 1 }, "a node was changed")
     }

@@ -49,7 +49,7 @@ import TestSupport
             #expect(verify.stderr.contains("keeping the running size"))
             let redeploy = await environment.run { try await DeployCommand().run($0) }
             #expect(redeploy.status == 0, "deploy after growing: \(redeploy.stdout) \(redeploy.stderr)")
-            #expect(try redeploy.json()["changed"] as? Bool == false)
+            #expect(try redeploy.result(DeployResult.self).changed == false)
             try await Self.expectShape(environment, masters: 5, pods: 10)
 
             try await Self.waitForWrites(writers, atLeast: writers.acknowledgedWrites + 200)

@@ -48,7 +48,7 @@ public struct ClusterConvergence: Sendable {
                               clusterInfo: InfoSections.parse(try replies[1].get().string ?? ""),
                               replication: InfoSections.parse(try replies[2].get().string ?? ""))
         } catch let error as RedisError where error.refusesAuthentication {
-            throw GeneralFailure(.cannotRun, "\(member.name) (\(member.endpoint)): \(error.message)")
+            throw GeneralFailure(.cannotRun, "\(member.label): \(error.message)")
         } catch {
             let reason = (error as? any RedisCtlFailure)?.message ?? "\(error)"
             return MemberView(member: member, topology: nil, failure: reason)

@@ -137,7 +137,7 @@ public struct ClusterInitializer: Sendable {
                         let snapshot = try await NodeObserver.snapshot(connection, name: member.name)
                         guard let state = NodeObserver.observedState(snapshot) else {
                             throw ClusterOpsError(.malformedClusterNodes,
-                                "\(member.name) (\(member.address)): CLUSTER NODES has no 'myself' line")
+                                "\(member.label): CLUSTER NODES has no 'myself' line")
                         }
                         return (member, .success(state))
                     } catch {
@@ -171,7 +171,7 @@ public struct ClusterInitializer: Sendable {
         if let failure = error as? any RedisCtlFailure {
             return GeneralFailure(failure.category, failure.message + more)
         }
-        return GeneralFailure(.operationFailed, "\(member.name) (\(member.address)): \(error)\(more)")
+        return GeneralFailure(.operationFailed, "\(member.label): \(error)\(more)")
     }
 
     // MARK: Steps

@@ -19,7 +19,7 @@ public struct ClusterMembership: Sendable {
         } catch let error as ClusterOpsError {
             throw error
         } catch {
-            throw GeneralFailure(category(of: error), "\(member.name) (\(member.endpoint)): CLUSTER NODES failed: \(reason(error))")
+            throw GeneralFailure(category(of: error), "\(member.label): CLUSTER NODES failed: \(reason(error))")
         }
     }
 
@@ -32,7 +32,7 @@ public struct ClusterMembership: Sendable {
     /// other one with a live cluster-bus link and the same slot map.
     public func meet(_ newcomers: [MemberAddress], anchor: MemberAddress) async throws {
         for member in newcomers {
-            progress.detail("introducing \(member.name) (\(member.endpoint))")
+            progress.detail("introducing \(member.label)")
             try await run(anchor, RedisCommand("CLUSTER", "MEET", member.endpoint.host, String(member.endpoint.port)),
                           what: "CLUSTER MEET \(member.endpoint)")
         }
@@ -47,7 +47,7 @@ public struct ClusterMembership: Sendable {
             do {
                 _ = try await pool.send(member.endpoint, RedisCommand("CONFIG", "SET", "cluster-node-timeout", String(milliseconds)))
             } catch {
-                progress.warning("\(member.name) (\(member.endpoint)): could not set cluster-node-timeout \(milliseconds) "
+                progress.warning("\(member.label): could not set cluster-node-timeout \(milliseconds) "
                                  + "(\(reason(error))); set it with CONFIG SET")
             }
         }
@@ -78,7 +78,7 @@ public struct ClusterMembership: Sendable {
                     for (reply, gone) in zip(replies, leaving) {
                         if case .failure(let error) = reply, !error.unknownNode {
                             throw GeneralFailure(.operationFailed,
-                                "\(node.name) (\(node.endpoint)): CLUSTER FORGET \(gone.member.name) failed: \(error.message)")
+                                "\(node.label): CLUSTER FORGET \(gone.member.name) failed: \(error.message)")
                         }
                     }
                 }
@@ -92,7 +92,7 @@ public struct ClusterMembership: Sendable {
                 _ = try await pool.send(member.endpoint, RedisCommand("CLUSTER", "RESET", "HARD"))
                 _ = try await pool.send(member.endpoint, RedisCommand("FLUSHALL"))
             } catch {
-                progress.warning("\(member.name) (\(member.endpoint)): CLUSTER RESET failed (\(reason(error))); it leaves anyway")
+                progress.warning("\(member.label): CLUSTER RESET failed (\(reason(error))); it leaves anyway")
             }
         }
     }
@@ -108,7 +108,7 @@ public struct ClusterMembership: Sendable {
         do {
             _ = try await pool.send(member.endpoint, command)
         } catch {
-            throw GeneralFailure(category(of: error), "\(member.name) (\(member.endpoint)): \(what) failed: \(reason(error))")
+            throw GeneralFailure(category(of: error), "\(member.label): \(what) failed: \(reason(error))")
         }
     }
 

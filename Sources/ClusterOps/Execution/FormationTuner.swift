@@ -121,7 +121,7 @@ struct FormationTuner: Sendable {
         }
         if restoring {
             for (setting, reason) in refused {
-                progress.warning("\(member.name) (\(member.address)): could not restore \(setting) (\(reason)); "
+                progress.warning("\(member.label): could not restore \(setting) (\(reason)); "
                                  + "set it with CONFIG SET or restart the node")
             }
         } else {
@@ -139,7 +139,7 @@ struct FormationTuner: Sendable {
     }
 
     private func warnRefused(_ member: LayoutCandidate, _ reason: String) {
-        progress.warning("\(member.name) (\(member.address)): CONFIG refused (\(reason)); "
+        progress.warning("\(member.label): CONFIG refused (\(reason)); "
                          + "it forms the cluster with its own settings, which can take seconds longer")
     }
 

@@ -46,7 +46,7 @@ public struct ManualFailover: Sendable {
                 _ = try await pool.send(replica, RedisCommand("CLUSTER", "FAILOVER"))
                 return .done(())
             } catch let error as RedisError where error.refusesAuthentication {
-                throw GeneralFailure(.cannotRun, "\(name) (\(replica)): \(error.message)")
+                throw GeneralFailure(.cannotRun, "\(nodeLabel(name, replica.description)): \(error.message)")
             } catch {
                 return .notYet("\(name): \((error as? any RedisCtlFailure)?.message ?? "\(error)")")
             }

@@ -19,7 +19,7 @@ public enum NodeObserver {
         let info = InfoSections.parse(try replies[0].get().string ?? "")
         if info.clusterEnabled == false {
             throw ClusterOpsError(.invalidLayout,
-                "\(name) (\(connection.endpoint)): cluster_enabled:0; start it with cluster-enabled yes")
+                "\(nodeLabel(name, connection.endpoint.description)): cluster_enabled:0; start it with cluster-enabled yes")
         }
         let clusterInfo = InfoSections.parse(try replies[1].get().string ?? "")
         let topology = try ClusterTopology.parse(try replies[2].get(), from: connection.endpoint)

@@ -56,7 +56,7 @@ public enum InitClusterPlanner {
         var states: [String: ObservedNodeState] = [:]
         for member in members {
             guard let state = observed[member.name] else {
-                throw ClusterOpsError(.missingObservation, "no state observed for \(member.name) (\(member.address))")
+                throw ClusterOpsError(.missingObservation, "no state observed for \(member.label)")
             }
             states[member.name] = state
         }
@@ -67,7 +67,7 @@ public enum InitClusterPlanner {
             if !strangers.isEmpty {
                 throw ClusterOpsError(
                     .foreignCluster,
-                    "\(member.name) (\(member.address)) knows \(strangers.count) node(s) outside this layout (\(strangers.sorted().prefix(3).joined(separator: ", "))): it belongs to another cluster; reset it (CLUSTER RESET) or leave it out"
+                    "\(member.label) knows \(strangers.count) node(s) outside this layout (\(strangers.sorted().prefix(3).joined(separator: ", "))): it belongs to another cluster; reset it (CLUSTER RESET) or leave it out"
                 )
             }
         }
@@ -115,7 +115,7 @@ public enum InitClusterPlanner {
             if !outside.isEmpty {
                 throw ClusterOpsError(
                     .slotConflict,
-                    "\(member.name) (\(member.address)) owns slots \(SlotRange.describe(outside)) that the plan does not give its shard (\(slots)); reset it or plan around it"
+                    "\(member.label) owns slots \(SlotRange.describe(outside)) that the plan does not give its shard (\(slots)); reset it or plan around it"
                 )
             }
             owners.append(member)
@@ -135,7 +135,7 @@ public enum InitClusterPlanner {
                 throw notEmpty(primary)
             }
             if let masterId = primaryState.masterId {
-                throw ClusterOpsError(.slotConflict, "\(primary.name) (\(primary.address)) should be a master but replicates \(masterId); reset it (CLUSTER RESET) first")
+                throw ClusterOpsError(.slotConflict, "\(primary.label) should be a master but replicates \(masterId); reset it (CLUSTER RESET) first")
             }
             assign.append(.assignSlots(node: primary.name, ranges: missing))
         }
@@ -153,7 +153,7 @@ public enum InitClusterPlanner {
     private static func notEmpty(_ candidate: LayoutCandidate) -> ClusterOpsError {
         ClusterOpsError(
             .nodeNotEmpty,
-            "\(candidate.name) (\(candidate.address)) holds keys but is not yet part of this cluster; empty it (FLUSHALL) or leave it out"
+            "\(candidate.label) holds keys but is not yet part of this cluster; empty it (FLUSHALL) or leave it out"
         )
     }
 }
