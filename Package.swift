@@ -23,7 +23,9 @@ let package = Package(
     ],
     targets: [
         // Shared vocabulary: failure categories (exit codes), deadlines and polling, progress.
-        .target(name: "RedisCtlCore", swiftSettings: swiftSettings),
+        .target(name: "RedisCtlCore", dependencies: [.product(name: "NIOCore", package: "swift-nio"),
+                                                     .product(name: "NIOPosix", package: "swift-nio")],
+                swiftSettings: swiftSettings),
         // The RedisDeployment spec: model, defaults, validation, redis.conf rendering.
         .target(
             name: "Spec",

@@ -1,12 +1,6 @@
 import NIOCore
 import NIOPosix
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import RedisCtlCore
 
 /// Makes the transport under a connection: plain TCP here; TLS or a Kubernetes port-forward
 /// tunnel elsewhere. `endpoint` is the address Redis knows the node by (what MOVED names); a
@@ -52,23 +46,5 @@ public struct TCPDialer: RedisDialer {
         }
     }
 
-    static func reason(_ error: any Error) -> String {
-        switch error {
-        case let error as IOError:
-            return Self.errnoText(error.errnoCode)
-        case let error as NIOConnectionError:
-            if let first = error.connectionErrors.first { return reason(first.error) }
-            if let dns = error.dnsAAAAError ?? error.dnsAError { return "cannot resolve host: \(dns)" }
-            return "no address to connect to"
-        case ChannelError.connectTimeout:
-            return "connect timed out"
-        default:
-            return String(describing: error)
-        }
-    }
-
-    private static func errnoText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "socket error \(code)" }
-        return String(cString: text).lowercased()
-    }
+    static func reason(_ error: any Error) -> String { connectFailureReason(error) }
 }

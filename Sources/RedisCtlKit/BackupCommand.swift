@@ -33,7 +33,7 @@ public struct BackupCommand: Sendable {
     }
 }
 
-struct BackupResult: CommandResult {
+struct BackupResult: CommandResult, Decodable {
     let cluster: String
     let id: String
     let location: String

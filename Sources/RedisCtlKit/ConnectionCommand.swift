@@ -20,43 +20,44 @@ public struct ConnectionCommand: Sendable {
     }
 }
 
-struct ConnectionResult: CommandResult {
+/// How to reach the cluster: the JSON of `-o json`, as plain data, so the same type reads it back.
+struct ConnectionResult: CommandResult, Codable {
     let cluster: String
-    let endpoints: ConnectionEndpoints
-    let password: String
-    let clusterMode: Bool
+    let host: String
+    let port: Int
+    let nodes: [String]
+    let connectionString: String
+    let environment: [String: String]
 
-    var connectionString: String { "redis://:\(password)@\(endpoints.primary.host):\(endpoints.primary.port)" }
+    /// The variables, in the order `-o env` and the text print them.
+    static let variables = ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_CLUSTER_MODE"]
 
-    enum CodingKeys: String, CodingKey { case cluster, host, port, nodes, connectionString, environment }
-
-    var environment: [(String, String)] {
-        [("REDIS_HOST", endpoints.primary.host), ("REDIS_PORT", String(endpoints.primary.port)),
-         ("REDIS_PASSWORD", password), ("REDIS_CLUSTER_MODE", clusterMode ? "true" : "false")]
+    init(cluster: String, endpoints: ConnectionEndpoints, password: String, clusterMode: Bool) {
+        self.cluster = cluster
+        host = endpoints.primary.host
+        port = endpoints.primary.port
+        nodes = endpoints.nodes.map(\.description)
+        connectionString = "redis://:\(password)@\(endpoints.primary.host):\(endpoints.primary.port)"
+        environment = ["REDIS_HOST": endpoints.primary.host, "REDIS_PORT": String(endpoints.primary.port),
+                       "REDIS_PASSWORD": password, "REDIS_CLUSTER_MODE": clusterMode ? "true" : "false"]
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(cluster, forKey: .cluster)
-        try container.encode(endpoints.primary.host, forKey: .host)
-        try container.encode(endpoints.primary.port, forKey: .port)
-        try container.encode(endpoints.nodes.map(\.description), forKey: .nodes)
-        try container.encode(connectionString, forKey: .connectionString)
-        try container.encode(Dictionary(uniqueKeysWithValues: environment), forKey: .environment)
+    private var orderedEnvironment: [(String, String)] {
+        Self.variables.compactMap { name in environment[name].map { (name, $0) } }
     }
 
     var text: String {
         var lines = ["cluster:           \(cluster)",
-                     "endpoint:          \(endpoints.primary)",
-                     "nodes:             \(endpoints.nodes.map(\.description).joined(separator: ","))",
+                     "endpoint:          \(RedisEndpoint(host: host, port: port))",
+                     "nodes:             \(nodes.joined(separator: ","))",
                      "connection string: \(connectionString)",
                      "environment:"]
-        lines += environment.map { "  \($0.0)=\($0.1)" }
+        lines += orderedEnvironment.map { "  \($0.0)=\($0.1)" }
         return lines.joined(separator: "\n")
     }
 
     var environmentLines: [String]? {
-        environment.map { "export \($0.0)=\(shellQuoted($0.1))" }
+        orderedEnvironment.map { "export \($0.0)=\(shellQuoted($0.1))" }
     }
 
     private func shellQuoted(_ value: String) -> String {

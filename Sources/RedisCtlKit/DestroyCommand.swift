@@ -19,7 +19,7 @@ public struct DestroyCommand: Sendable {
     }
 }
 
-struct DestroyResult: CommandResult {
+struct DestroyResult: CommandResult, Decodable {
     let cluster: String
     let removed: [String]
     let dataDeleted: Bool

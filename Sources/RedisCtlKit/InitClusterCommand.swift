@@ -40,48 +40,46 @@ public struct InitClusterCommand: Sendable {
     }
 }
 
-struct InitClusterResult: CommandResult {
+/// What `init-cluster` did: the JSON of `-o json`, as plain data, so the same type reads it back.
+struct InitClusterResult: CommandResult, Codable {
     let cluster: String
-    let outcome: InitClusterOutcome
+    let status: InitClusterOutcome.Status
+    let layout: LayoutSummary
+    let steps: [String]
+    let elapsedSeconds: Double
 
-    enum CodingKeys: String, CodingKey { case cluster, status, layout, steps, elapsedSeconds }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(cluster, forKey: .cluster)
-        try container.encode(outcome.status, forKey: .status)
-        try container.encode(LayoutSummary(outcome.layout), forKey: .layout)
-        try container.encode(outcome.steps, forKey: .steps)
-        try container.encode((outcome.elapsedSeconds * 1000).rounded() / 1000, forKey: .elapsedSeconds)
+    init(cluster: String, outcome: InitClusterOutcome) {
+        self.cluster = cluster
+        status = outcome.status
+        layout = LayoutSummary(outcome.layout)
+        steps = outcome.steps
+        elapsedSeconds = (outcome.elapsedSeconds * 1000).rounded() / 1000
     }
 
     var text: String {
         var lines: [String] = []
-        switch outcome.status {
+        switch status {
         case .alreadyInitialized: lines.append("cluster \(cluster) is already initialised; nothing to do")
-        case .formed: lines.append("cluster \(cluster) formed in \(String(format: "%.2f", outcome.elapsedSeconds))s")
-        case .resumed: lines.append("cluster \(cluster) completed (resumed) in \(String(format: "%.2f", outcome.elapsedSeconds))s")
+        case .formed: lines.append("cluster \(cluster) formed in \(String(format: "%.2f", elapsedSeconds))s")
+        case .resumed: lines.append("cluster \(cluster) completed (resumed) in \(String(format: "%.2f", elapsedSeconds))s")
         case .planned: lines.append("plan for cluster \(cluster) (dry run, nothing changed):")
         }
-        let rows = outcome.layout.masters.map { master in
-            [master.candidate.name, master.candidate.address, "master", master.slots.description, ""]
-        } + outcome.layout.replicas.map { replica in
-            [replica.candidate.name, replica.candidate.address, "replica", "", replica.masterName]
-        }
+        let rows = layout.masters.map { [$0.name, $0.address, "master", $0.slots, ""] }
+            + layout.replicas.map { [$0.name, $0.address, "replica", "", $0.master] }
         lines.append(TextTable.render(header: ["NODE", "ADDRESS", "ROLE", "SLOTS", "REPLICA OF"], rows: rows))
-        if outcome.status == .planned {
-            lines.append(outcome.steps.isEmpty ? "no steps needed" : "steps:")
-            lines += outcome.steps.map { "  - \($0)" }
+        if status == .planned {
+            lines.append(steps.isEmpty ? "no steps needed" : "steps:")
+            lines += steps.map { "  - \($0)" }
         }
-        lines += outcome.layout.warnings.map { "warning: \($0)" }
+        lines += layout.warnings.map { "warning: \($0)" }
         return lines.joined(separator: "\n")
     }
 }
 
 /// The layout in the JSON of `init-cluster -o json`.
-struct LayoutSummary: Encodable {
-    struct Master: Encodable { let name: String; let address: String; let slots: String; let configEpoch: Int }
-    struct Replica: Encodable { let name: String; let address: String; let master: String }
+struct LayoutSummary: Codable {
+    struct Master: Codable { let name: String; let address: String; let slots: String; let configEpoch: Int }
+    struct Replica: Codable { let name: String; let address: String; let master: String }
     let masters: [Master]
     let replicas: [Replica]
     let unused: [String]

@@ -177,3 +177,34 @@ struct RestoreResult: CommandResult {
             .joined(separator: "\n")
     }
 }
+
+/// Reads the JSON `encode` writes; the derived keys (`matches`, `countsMatch`) are recomputed.
+extension RestoreResult: Decodable {
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(cluster: try container.decode(String.self, forKey: .cluster),
+                  set: try container.decode(String.self, forKey: .set),
+                  source: try container.decode(String.self, forKey: .source),
+                  backupCluster: try container.decode(String.self, forKey: .backupCluster),
+                  flushed: try container.decode(Bool.self, forKey: .flushed),
+                  keysRestored: try container.decode(Int.self, forKey: .keysRestored),
+                  keysExpiredSkipped: try container.decode(Int.self, forKey: .keysExpiredSkipped),
+                  functionsLoaded: try container.decode(Int.self, forKey: .functionsLoaded),
+                  bytesRead: try container.decode(Int64.self, forKey: .bytesRead),
+                  keysPerMaster: try container.decode([String: Int].self, forKey: .keysPerMaster),
+                  seconds: try container.decode(Double.self, forKey: .seconds),
+                  shards: try container.decode([Shard].self, forKey: .shards))
+    }
+}
+
+extension RestoreResult.Shard: Decodable {
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(index: try container.decode(Int.self, forKey: .index),
+                  file: try container.decode(String.self, forKey: .file),
+                  expectedKeys: try container.decodeIfPresent(Int64.self, forKey: .expectedKeys),
+                  keysRead: try container.decodeIfPresent(Int.self, forKey: .keysRead),
+                  keysRestored: try container.decodeIfPresent(Int.self, forKey: .keysRestored),
+                  keysExpiredSkipped: try container.decodeIfPresent(Int.self, forKey: .keysExpiredSkipped))
+    }
+}

@@ -104,9 +104,7 @@ struct ScaleExecution {
                                    uniquingKeysWith: { first, _ in first })
         let allMasters = observation.pods.compactMap(\.myself).filter(\.isMaster).map(\.id)
         let moved = try await migrator.run(transfers, endpoints: endpoints, masters: allMasters, deadline: deadline)
-        result.movedSlots = moved.slotsMoved
-        result.movedKeys = moved.keysMoved
-        result.migrationSeconds = moved.elapsedSeconds
+        result.recordMigration(slots: moved.slotsMoved, keys: moved.keysMoved, seconds: moved.elapsedSeconds)
 
         // 6. Extra masters that stay become replicas once empty.
         if !plan.demoted.isEmpty {
@@ -139,8 +137,8 @@ struct ScaleExecution {
                                               what: "every node to agree on the scaled cluster")
         var verifyTarget = target
         verifyTarget.deployment = resized
-        result.verify = try await VerifyCommand().report(target: verifyTarget, nodes: observation.pods.map(\.pod))
-        result.elapsedSeconds = MigrationProgress.seconds(ContinuousClock.now - started)
+        result.finish(verify: try await VerifyCommand().report(target: verifyTarget, nodes: observation.pods.map(\.pod)),
+                      elapsedSeconds: MigrationProgress.seconds(ContinuousClock.now - started))
         return result
     }
 

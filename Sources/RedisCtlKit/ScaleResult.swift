@@ -1,15 +1,16 @@
 import ClusterOps
 import Foundation
 
-/// What `scale` did (or, with `--dry-run`, would do); one JSON object with `-o json`.
-struct ScaleResult: CommandResult {
-    struct Shape: Encodable {
+/// What `scale` did (or, with `--dry-run`, would do): the JSON of `-o json`, as plain data built
+/// from the plan once, so the same type reads it back.
+struct ScaleResult: CommandResult, Codable {
+    struct Shape: Codable, Equatable {
         let masters: Int
         let replicasPerMaster: Int
         let pods: Int
     }
 
-    struct Move: Encodable {
+    struct Move: Codable, Equatable {
         let from: String
         let to: String
         let slots: Int
@@ -18,55 +19,58 @@ struct ScaleResult: CommandResult {
 
     let cluster: String
     let platform: String
+    let dryRun: Bool
     let from: Shape
     let to: Shape
-    let plan: ScalePlan
+    let addPods: [String]
+    let removePods: [String]
+    let failovers: [String]
+    let newMasters: [String]
+    let replicas: [ReplicaAssignment]
+    let demoted: [ReplicaAssignment]
+    let moves: [Move]
+    let plannedSlots: Int
     let openSlots: [String]
-    let dryRun: Bool
-    var movedSlots = 0
-    var movedKeys = 0
-    var migrationSeconds = 0.0
-    var elapsedSeconds = 0.0
-    var verify: HealthReport?
+    /// What the run did; absent from a dry run.
+    private(set) var movedSlots: Int?
+    private(set) var movedKeys: Int?
+    private(set) var keysPerSecond: Int?
+    private(set) var migrationSeconds: Double?
+    private(set) var elapsedSeconds: Double?
+    private(set) var verify: HealthReport?
+    private(set) var healthy: Bool?
 
-    var moves: [Move] {
-        plan.rebalance.transfers.map { Move(from: $0.source, to: $0.target, slots: $0.slots.count,
-                                            ranges: SlotRange.describe($0.ranges)) }
+    init(cluster: String, platform: String, from: Shape, to: Shape, plan: ScalePlan, openSlots: [String], dryRun: Bool) {
+        self.cluster = cluster
+        self.platform = platform
+        self.dryRun = dryRun
+        self.from = from
+        self.to = to
+        addPods = plan.addedPods
+        removePods = plan.leaving
+        failovers = plan.failovers
+        newMasters = plan.finalMasters
+        replicas = plan.replicas
+        demoted = plan.demoted
+        moves = plan.rebalance.transfers.map { Move(from: $0.source, to: $0.target, slots: $0.slots.count,
+                                                    ranges: SlotRange.describe($0.ranges)) }
+        plannedSlots = plan.rebalance.movedSlotCount
+        self.openSlots = openSlots
+        if !dryRun { recordMigration(slots: 0, keys: 0, seconds: 0) }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case cluster, platform, dryRun, from, to, addPods, removePods, failovers, newMasters, replicas, demoted, moves
-        case plannedSlots, openSlots, movedSlots, movedKeys, keysPerSecond, migrationSeconds, elapsedSeconds, verify, healthy
+    mutating func recordMigration(slots: Int, keys: Int, seconds: Double) {
+        movedSlots = slots
+        movedKeys = keys
+        keysPerSecond = seconds > 0 ? Int(exactly: (Double(keys) / seconds).rounded(.down)) ?? 0 : 0
+        migrationSeconds = (seconds * 1000).rounded() / 1000
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(cluster, forKey: .cluster)
-        try container.encode(platform, forKey: .platform)
-        try container.encode(dryRun, forKey: .dryRun)
-        try container.encode(from, forKey: .from)
-        try container.encode(to, forKey: .to)
-        try container.encode(plan.addedPods, forKey: .addPods)
-        try container.encode(plan.leaving, forKey: .removePods)
-        try container.encode(plan.failovers, forKey: .failovers)
-        try container.encode(plan.finalMasters, forKey: .newMasters)
-        try container.encode(plan.replicas.map { ["replica": $0.replica, "master": $0.master] }, forKey: .replicas)
-        try container.encode(plan.demoted.map { ["replica": $0.replica, "master": $0.master] }, forKey: .demoted)
-        try container.encode(moves, forKey: .moves)
-        try container.encode(plan.rebalance.movedSlotCount, forKey: .plannedSlots)
-        try container.encode(openSlots, forKey: .openSlots)
-        if !dryRun {
-            try container.encode(movedSlots, forKey: .movedSlots)
-            try container.encode(movedKeys, forKey: .movedKeys)
-            try container.encode(keysPerSecond, forKey: .keysPerSecond)
-            try container.encode((migrationSeconds * 1000).rounded() / 1000, forKey: .migrationSeconds)
-            try container.encode((elapsedSeconds * 1000).rounded() / 1000, forKey: .elapsedSeconds)
-        }
-        try container.encodeIfPresent(verify, forKey: .verify)
-        try container.encodeIfPresent(verify?.healthy, forKey: .healthy)
+    mutating func finish(verify report: HealthReport, elapsedSeconds seconds: Double) {
+        verify = report
+        healthy = report.healthy
+        elapsedSeconds = (seconds * 1000).rounded() / 1000
     }
-
-    var keysPerSecond: Int { migrationSeconds > 0 ? Int(Double(movedKeys) / migrationSeconds) : 0 }
 
     var text: String {
         var lines: [String] = []
@@ -74,21 +78,21 @@ struct ScaleResult: CommandResult {
             + "\(to.masters) masters x \(to.replicasPerMaster) replica(s) (\(to.pods) pods)"
         lines.append(dryRun ? "plan for cluster \(cluster) (dry run, nothing changed): \(head)" : "cluster \(cluster) scaled: \(head)")
         if !openSlots.isEmpty { lines.append("slots left open by an interrupted run: " + openSlots.joined(separator: "; ")) }
-        if !plan.addedPods.isEmpty { lines.append("add pods: \(plan.addedPods.joined(separator: ", "))") }
-        if !plan.failovers.isEmpty { lines.append("promote in place: \(plan.failovers.joined(separator: ", "))") }
-        lines.append("masters: \(plan.finalMasters.joined(separator: ", "))")
-        for assignment in plan.replicas + plan.demoted { lines.append("replica: \(assignment)") }
+        if !addPods.isEmpty { lines.append("add pods: \(addPods.joined(separator: ", "))") }
+        if !failovers.isEmpty { lines.append("promote in place: \(failovers.joined(separator: ", "))") }
+        lines.append("masters: \(newMasters.joined(separator: ", "))")
+        for assignment in replicas + demoted { lines.append("replica: \(assignment)") }
         if moves.isEmpty {
             lines.append("no slots move")
         } else {
-            lines.append("slot moves (\(plan.rebalance.movedSlotCount) slots):")
+            lines.append("slot moves (\(plannedSlots) slots):")
             lines.append(TextTable.render(header: ["FROM", "TO", "SLOTS", "RANGES"],
                                           rows: moves.map { [$0.from, $0.to, String($0.slots), $0.ranges] }))
         }
-        if !plan.leaving.isEmpty { lines.append("remove pods: \(plan.leaving.joined(separator: ", "))") }
-        if !dryRun {
+        if !removePods.isEmpty { lines.append("remove pods: \(removePods.joined(separator: ", "))") }
+        if let movedSlots, let movedKeys, let keysPerSecond {
             lines.append("moved \(movedSlots) slots and \(movedKeys) keys (\(keysPerSecond) keys/s) in "
-                         + String(format: "%.2f", elapsedSeconds) + "s")
+                         + String(format: "%.2f", elapsedSeconds ?? 0) + "s")
         }
         if let verify { lines += ["", VerifyResult(report: verify).text] }
         return lines.joined(separator: "\n")

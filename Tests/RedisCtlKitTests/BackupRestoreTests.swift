@@ -82,13 +82,12 @@ import Testing
         writers.stop()
         let written = try await writing.value
         #expect(backup.status == 0, "backup failed: \(backup.stderr)")
-        let summary = try backup.json()
-        let shards = summary["shards"] as? [[String: Any]] ?? []
-        #expect(shards.count == 3)
+        let summary = try backup.result(BackupResult.self)
+        #expect(summary.shards.count == 3)
         // Each shard came from its in-sync replica, sparing the masters.
-        #expect(shards.allSatisfy { $0["sourceRole"] as? String == "replica" }, "\(shards)")
+        #expect(summary.shards.allSatisfy { $0.sourceRole == "replica" }, "\(summary.shards)")
         #expect(backup.stderr.contains("pulling from replica"))
-        let setID = try #require(summary["id"] as? String)
+        let setID = summary.id
         let setDirectory = directory + "/\(source.name)/\(setID)"
         let manifest = try BackupManifest.decode(Array(try Data(contentsOf: URL(fileURLWithPath: setDirectory + "/manifest.json"))),
                                                  where: "manifest")
@@ -139,9 +138,9 @@ import Testing
             try await RedisCtlKit.RestoreCommand(from: directory, flush: true).run($0)
         }
         #expect(fromDirectory.status == 0, "restore failed: \(fromDirectory.stderr)")
-        let report = try fromDirectory.json()
-        #expect(report["countsMatch"] as? Bool == true)
-        #expect(report["set"] as? String == setID)
+        let report = try fromDirectory.result(RestoreResult.self)
+        #expect(report.countsMatch)
+        #expect(report.set == setID)
         try await TestData.compare(sourceClient, targetClient, skipping: ["seq:", "last:"])
         try await writers.checkRestored(targetClient, snapshot: snapshot)
 
@@ -149,7 +148,7 @@ import Testing
             try await RedisCtlKit.RestoreCommand(from: "s3://redis-backups/nightly", replace: true).run($0)
         }
         #expect(fromS3.status == 0, "restore from S3 failed: \(fromS3.stderr)")
-        #expect(try fromS3.json()["countsMatch"] as? Bool == true)
+        #expect(try fromS3.result(RestoreResult.self).countsMatch)
         try await TestData.compare(sourceClient, targetClient)
         await sourceClient.close()
         await targetClient.close()

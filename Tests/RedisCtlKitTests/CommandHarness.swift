@@ -36,7 +36,7 @@ struct CommandRun {
         }
     }
 
-    /// stdout parsed as the one JSON object `-o json` promises.
+    /// stdout parsed as one JSON object, for output that is not a command result (the benchmark report).
     func json() throws -> [String: Any] {
         guard let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
             throw GeneralFailure(.operationFailed, "stdout is not a JSON object: \(stdout)")

@@ -68,7 +68,7 @@ import TestSupport
 
         let run = try await Self.run(InitClusterCommand(masters: 3, replicasPerMaster: 1), nodes: nodes)
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(try run.json()["status"] as? String == "formed")
+        #expect(try run.result(InitClusterResult.self).status == .formed)
         #expect(!run.stderr.contains("cannot record"), "formed untuned: \(run.stderr)")
         #expect(try await Self.clusterState(nodes).allSatisfy { $0.slots == 16384 && $0.known == 6 })
         #expect(try await Self.formationConfig(nodes) == before)
@@ -170,30 +170,28 @@ import TestSupport
         dryRun.dryRun = true
         let planned = try await Self.run(dryRun, nodes: nodes)
         #expect(planned.status == 0, "\(planned.stderr)")
-        let plan = try planned.json()
-        #expect(plan["status"] as? String == "planned")
-        let steps = plan["steps"] as? [String] ?? []
+        let plan = try planned.result(InitClusterResult.self)
+        #expect(plan.status == .planned)
+        let steps = plan.steps
         #expect(steps.filter { $0.hasPrefix("assign slots") }.count == 3)
         #expect(try await Self.clusterState(nodes).allSatisfy { $0.slots == 0 && $0.known == 1 }, "dry run changed a node")
 
         // Half-done: the first planned master already has its slots, nothing else happened.
-        let layout = try #require(plan["layout"] as? [String: Any])
-        let firstMaster = try #require((layout["masters"] as? [[String: Any]])?.first)
-        let address = try #require(firstMaster["address"] as? String)
-        let range = try #require(firstMaster["slots"] as? String).split(separator: "-").map(String.init)
-        let node = try #require(nodes.first { $0.endpoint.description == address })
+        let firstMaster = try #require(plan.layout.masters.first)
+        let range = firstMaster.slots.split(separator: "-").map(String.init)
+        let node = try #require(nodes.first { $0.endpoint.description == firstMaster.address })
         let connection = try await node.connect()
         _ = try await connection.send("CLUSTER", "ADDSLOTSRANGE", range[0], range[1])
         await connection.close()
 
         let resumed = try await Self.run(command, nodes: nodes)
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(try resumed.json()["status"] as? String == "resumed")
+        #expect(try resumed.result(InitClusterResult.self).status == .resumed)
         #expect(try await Self.clusterState(nodes).allSatisfy { $0.slots == 16384 && $0.known == 3 })
 
         let again = try await Self.run(command, nodes: nodes)
         #expect(again.status == 0)
-        #expect(try again.json()["status"] as? String == "already-initialized")
+        #expect(try again.result(InitClusterResult.self).status == .alreadyInitialized)
     }
 
     @Test func nodeHoldingKeysIsNamedAndNothingChanges() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Platforms
 import Testing
 import TestSupport
 @testable import RedisCtlKit
@@ -64,10 +65,9 @@ import TestSupport
         }
         try await server.stop()
         #expect(run.status == 0, "\(run.stderr)")
-        let json = try run.json()
-        #expect(json["dryRun"] as? Bool == true)
-        let created = (json["applied"] as? [String: Any])?["created"] as? [String] ?? []
-        #expect(created.contains("StatefulSet redis-system/\(environment.name)"))
+        let result = try run.result(DeployResult.self)
+        #expect(result.dryRun != nil)
+        #expect(result.applied.created.contains("StatefulSet redis-system/\(environment.name)"))
         #expect(server.objects("statefulsets", namespace: "redis-system").isEmpty)
     }
 
@@ -89,18 +89,15 @@ import TestSupport
         try await server.stop()
 
         #expect(json.status == 0, "\(json.stderr)")
-        let result = try json.json()
-        #expect(result["dryRun"] as? Bool == true)
-        let objects = result["objects"] as? [[String: Any]] ?? []
+        let result = try json.result(DeployResult.self)
+        let objects = try #require(result.dryRun)
         let namespace = try #require(objects.first)
-        #expect(namespace["object"] as? String == "Namespace fresh" && namespace["checked"] as? Bool == true
-            && namespace["result"] as? String == "created", "\(namespace)")
+        #expect(namespace == DryRunObject(object: "Namespace fresh", result: .created, checked: true), "\(namespace)")
         let note = "would be created; the server cannot check it until namespace fresh exists"
-        let quota = try #require(objects.first { $0["object"] as? String == "ResourceQuota fresh/\(environment.name)-quota" })
-        #expect(quota["checked"] as? Bool == false && quota["note"] as? String == note && quota["result"] as? String == "created")
-        #expect(objects.dropFirst().allSatisfy { $0["checked"] as? Bool == false }, "\(objects)")
-        let created = (result["applied"] as? [String: Any])?["created"] as? [String] ?? []
-        #expect(created.contains("StatefulSet fresh/\(environment.name)"))
+        let quota = try #require(objects.first { $0.object == "ResourceQuota fresh/\(environment.name)-quota" })
+        #expect(quota == DryRunObject(object: quota.object, result: .created, checked: false, note: note))
+        #expect(objects.dropFirst().allSatisfy { !$0.checked }, "\(objects)")
+        #expect(result.applied.created.contains("StatefulSet fresh/\(environment.name)"))
 
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("created: Namespace fresh\n"), "\(text.stdout)")

@@ -58,7 +58,7 @@ import TestSupport
         try await changedSpecRollsOnePodAtATime(server: server, environment: environment, settings: settings)
 
         let connection = await environment.run(settings) { try await ConnectionCommand().run($0) }
-        #expect(try connection.json()["host"] as? String == "\(name == "redis-cluster" ? "redis" : name).redis-system.svc.cluster.local")
+        #expect(try connection.result(ConnectionResult.self).host == "\(name == "redis-cluster" ? "redis" : name).redis-system.svc.cluster.local")
 
         let destroy = await environment.run(settings) { try await DestroyCommand().run($0) }
         #expect(destroy.status == 0, "\(destroy.stderr)")

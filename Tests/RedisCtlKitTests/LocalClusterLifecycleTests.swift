@@ -51,7 +51,7 @@ import Testing
 
         let initAgain = await environment.run { try await InitClusterCommand().run($0) }
         #expect(initAgain.status == 0)
-        #expect(try initAgain.json()["status"] as? String == "already-initialized")
+        #expect(try initAgain.result(InitClusterResult.self).status == .alreadyInitialized)
 
         let verify = await environment.run { try await VerifyCommand(writeTest: true).run($0) }
         #expect(verify.status == 0, "verify: \(verify.stdout) \(verify.stderr)")
@@ -197,8 +197,8 @@ import Testing
 
         let password = try String(contentsOf: environment.clusterDirectory.appendingPathComponent("password"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let connection = try await environment.run { try await ConnectionCommand().run($0) }.json()
-        let pods = (connection["nodes"] as? [String] ?? []).compactMap(RedisEndpoint.init(parsing:))
+        let connection = try await environment.run { try await ConnectionCommand().run($0) }.result(ConnectionResult.self)
+        let pods = connection.nodes.compactMap(RedisEndpoint.init(parsing:))
         #expect(pods.count == 6)
         try await RollingRestartScenario(environment: environment, settings: environment.settings(timeout: .seconds(180)),
                                          password: password, seeds: { pods })

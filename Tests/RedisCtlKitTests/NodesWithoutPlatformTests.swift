@@ -81,7 +81,7 @@ import Testing
 
         let verified = await machine.run(nodes: nodes, environment: withPassword) { try await VerifyCommand().run($0) }
         #expect(verified.status == 0, "\(verified.stderr)\n\(verified.stdout)")
-        #expect(try verified.json()["healthy"] as? Bool == true, "\(verified.stdout)")
+        #expect(try verified.result(VerifyResult.self).report.healthy, "\(verified.stdout)")
 
         // A password from --password-file works the same.
         let passwordFile = machine.home.appendingPathComponent("password").path

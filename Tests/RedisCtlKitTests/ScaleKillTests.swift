@@ -43,9 +43,9 @@ import TestSupport
 
         let resumed = await environment.run(environment.settings(timeout: .seconds(300))) { try await ScaleCommand(masters: 4).run($0) }
         #expect(resumed.status == 0, "scale again: \(resumed.stdout) \(resumed.stderr)")
-        let json = try resumed.json()
-        #expect(json["healthy"] as? Bool == true)
-        #expect((json["openSlots"] as? [String] ?? []).count > 0, "the re-run found nothing to close")
+        let result = try resumed.result(ScaleResult.self)
+        #expect(result.healthy == true)
+        #expect(!result.openSlots.isEmpty, "the re-run found nothing to close")
         #expect(try await Self.openSlots(platform, password: password) == 0)
         try await ScaleLocalTests.expectShape(environment, masters: 4, pods: 4)
         // The re-run finished the even layout: 16384 / 4 slots each (regression test: it used to stop

@@ -20,9 +20,9 @@ import TestSupport
 
         let grow = await environment.run(settings) { try await ScaleCommand(masters: 4).run($0) }
         #expect(grow.status == 0, "scale to 4: \(grow.stdout) \(grow.stderr)")
-        let grown = try grow.json()
-        #expect(grown["healthy"] as? Bool == true)
-        #expect(grown["movedSlots"] as? Int == 4096)
+        let grown = try grow.result(ScaleResult.self)
+        #expect(grown.healthy == true)
+        #expect(grown.movedSlots == 4096)
         #expect(kubelet.runningPIDs.count == 8)
         let statefulSets = server.objects("statefulsets", namespace: "redis-system")
         #expect(statefulSets.first?["spec"]["replicas"].int == 8)
@@ -70,7 +70,7 @@ import TestSupport
 
         let shrink = await environment.run(settings) { try await ScaleCommand(masters: 3).run($0) }
         #expect(shrink.status == 0, "scale to 3: \(shrink.stdout) \(shrink.stderr)")
-        #expect(try shrink.json()["healthy"] as? Bool == true)
+        #expect(try shrink.result(ScaleResult.self).healthy == true)
         try await poll("the kubelet to stop the removed pods", until: .after(.seconds(30))) {
             kubelet.runningPIDs.count == 6 ? .done(()) : .notYet("\(kubelet.runningPIDs.count) running")
         }

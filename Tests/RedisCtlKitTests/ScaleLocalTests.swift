@@ -25,9 +25,10 @@ import TestSupport
         // The plan alone changes nothing.
         let plan = await environment.run(environment.settings(timeout: .seconds(300))) { try await ScaleCommand(masters: 5, dryRun: true).run($0) }
         #expect(plan.status == 0, "dry run: \(plan.stderr)")
-        let planned = try plan.json()
-        #expect(planned["addPods"] as? [String] == (6...9).map { "\(environment.name)-\($0)" })
-        #expect(planned["plannedSlots"] as? Int == 16384 - 3 * 3277)
+        let planned = try plan.result(ScaleResult.self)
+        #expect(planned.addPods == (6...9).map { "\(environment.name)-\($0)" })
+        #expect(planned.plannedSlots == 16384 - 3 * 3277)
+        #expect(planned.movedSlots == nil, "a dry run moves nothing")
         #expect(try await environment.localPlatform.pods().count == 6)
 
         let writers = AcknowledgedWriters(count: 4, seeds: seeds, password: password)
@@ -36,10 +37,10 @@ import TestSupport
             try await Self.waitForWrites(writers, atLeast: 200)
             let grow = await environment.run(environment.settings(timeout: .seconds(300))) { try await ScaleCommand(masters: 5).run($0) }
             #expect(grow.status == 0, "scale to 5: \(grow.stdout) \(grow.stderr)")
-            let grown = try grow.json()
-            #expect(grown["healthy"] as? Bool == true)
-            #expect(grown["movedSlots"] as? Int == 16384 - 3 * 3277)
-            #expect((grown["movedKeys"] as? Int ?? 0) > 5_000)
+            let grown = try grow.result(ScaleResult.self)
+            #expect(grown.healthy == true)
+            #expect(grown.movedSlots == 16384 - 3 * 3277)
+            #expect((grown.movedKeys ?? 0) > 5_000)
             #expect(grow.stderr.contains("keys/s"))
             try await Self.expectShape(environment, masters: 5, pods: 10)
 
@@ -55,7 +56,7 @@ import TestSupport
             try await Self.waitForWrites(writers, atLeast: writers.acknowledgedWrites + 200)
             let shrink = await environment.run(environment.settings(timeout: .seconds(300))) { try await ScaleCommand(masters: 3).run($0) }
             #expect(shrink.status == 0, "scale to 3: \(shrink.stdout) \(shrink.stderr)")
-            #expect(try shrink.json()["healthy"] as? Bool == true)
+            #expect(try shrink.result(ScaleResult.self).healthy == true)
             try await Self.expectShape(environment, masters: 3, pods: 6)
             try await Self.waitForWrites(writers, atLeast: writers.acknowledgedWrites + 200)
         } catch {
@@ -84,7 +85,7 @@ import TestSupport
         // Replicas alone: no slot moves.
         let replicas = await environment.run(environment.settings(timeout: .seconds(300))) { try await ScaleCommand(replicasPerMaster: 2).run($0) }
         #expect(replicas.status == 0, "replicas to 2: \(replicas.stdout) \(replicas.stderr)")
-        #expect(try replicas.json()["movedSlots"] as? Int == 0)
+        #expect(try replicas.result(ScaleResult.self).movedSlots == 0)
         try await Self.expectShape(environment, masters: 3, pods: 9)
         let verify = await environment.run { try await VerifyCommand().run($0) }
         #expect(verify.status == 0, "verify after adding replicas: \(verify.stdout)")

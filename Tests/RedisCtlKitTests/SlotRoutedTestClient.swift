@@ -12,9 +12,8 @@ final class SlotRoutedTestClient: @unchecked Sendable {
     static func connect(_ environment: LocalTestEnvironment) async throws -> SlotRoutedTestClient {
         let password = try String(contentsOf: environment.clusterDirectory.appendingPathComponent("password"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let verify = try await environment.run { try await VerifyCommand().run($0) }.json()
-        let addresses = (verify["nodes"] as? [[String: Any]] ?? []).compactMap { $0["address"] as? String }
-        let seeds = addresses.compactMap(RedisEndpoint.init(parsing:))
+        let verify = try await environment.run { try await VerifyCommand().run($0) }.result(VerifyResult.self).report
+        let seeds = verify.nodes.map(\.address).compactMap(RedisEndpoint.init(parsing:))
         let pool = NodeConnectionPool(connector: NodeConnector(options: .init(password: password, commandTimeout: .seconds(60)),
                                                                dialer: TCPDialer()))
         guard let seed = seeds.first else { throw GeneralFailure(.cannotRun, "no nodes in verify's answer") }

@@ -42,10 +42,9 @@ import Testing
         await dripping.stop()
         #expect(elapsed < Self.timeout + Self.margin, "verify took \(elapsed) with --timeout \(Self.timeout)")
         #expect(run.status == 1, "\(run.stdout) \(run.stderr)")
-        let checks = try run.json()["checks"] as? [[String: Any]] ?? []
-        let reachable = try #require(checks.first { $0["name"] as? String == "nodes-reachable" })
-        let message = reachable["message"] as? String ?? ""
-        #expect(reachable["status"] as? String == "fail")
+        let reachable = try #require(try run.result(VerifyResult.self).report.check(named: "nodes-reachable"))
+        let message = reachable.message
+        #expect(reachable.status == .fail)
         #expect(message.contains(silent.endpoint.description) && message.contains(dripping.endpoint.description), "\(message)")
         #expect(!message.contains("\(server.endpoint) ("), "the answering node is fine: \(message)")
     }

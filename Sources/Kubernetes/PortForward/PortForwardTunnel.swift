@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import RedisCtlCore
 
 /// Why a port-forward tunnel could not be opened, or broke: its message names the pod and port.
 public struct PortForwardError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -105,7 +106,7 @@ public struct PortForwardTunnel: Sendable {
         } catch let error as PortForwardError {
             throw error
         } catch {
-            throw PortForwardError("cannot reach the API server \(host):\(apiPort) for \(target): \(Self.reason(error))")
+            throw PortForwardError("cannot reach the API server \(host):\(apiPort) for \(target): \(connectFailureReason(error))")
         }
         // The handshake shares the connect timeout.
         let remaining = max(connectTimeout - (ContinuousClock.now - started), .milliseconds(1))
@@ -119,7 +120,7 @@ public struct PortForwardTunnel: Sendable {
         } catch PortForwardTimeout.expired {
             throw PortForwardError("port-forward to \(target): the API server did not answer the upgrade in time")
         } catch {
-            throw PortForwardError("port-forward to \(target) failed during the WebSocket upgrade: \(Self.reason(error))")
+            throw PortForwardError("port-forward to \(target) failed during the WebSocket upgrade: \(connectFailureReason(error))")
         }
         switch outcome {
         case .upgraded(let channel):
@@ -188,21 +189,6 @@ public struct PortForwardTunnel: Sendable {
             outcome.succeed(.refused(channel, channel.eventLoop.makeSucceededFuture(answer)))
         }
         return outcome.futureResult
-    }
-
-    static func reason(_ error: any Error) -> String {
-        switch error {
-        case let error as NIOConnectionError:
-            if let first = error.connectionErrors.first { return reason(first.error) }
-            if let dns = error.dnsAAAAError ?? error.dnsAError { return "cannot resolve host: \(dns)" }
-            return "no address to connect to"
-        case ChannelError.connectTimeout:
-            return "connect timed out"
-        case let error as IOError:
-            return String(describing: error)
-        default:
-            return String(describing: error)
-        }
     }
 }
 
