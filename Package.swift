@@ -37,8 +37,11 @@ let package = Package(
             name: "RESP",
             dependencies: [
                 "RedisCtlCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -113,7 +116,7 @@ let package = Package(
             name: "RedisCtlKit",
             dependencies: [
                 "RedisCtlCore", "Spec", "RESP", "ClusterOps", "Manifests", "Platforms", "PlatformLocal", "PlatformKubernetes",
-                "Kubernetes", "Backup", "Bench",
+                "Kubernetes", "Backup", "Bench", .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -141,6 +144,7 @@ let package = Package(
         .testTarget(
             name: "RESPTests",
             dependencies: ["RESP", "RedisCtlCore", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "NIOTestUtils", package: "swift-nio")],
             swiftSettings: swiftSettings

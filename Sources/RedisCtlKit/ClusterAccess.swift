@@ -1,13 +1,17 @@
 import ClusterOps
+import Foundation
+import NIOSSL
 import Platforms
 import RESP
 import RedisCtlCore
 
 extension DeploymentTarget {
-    /// Connections to the nodes, with this deployment's credentials and the platform's dialer;
-    /// `deadline` bounds all they do (see `connectionOptions`).
+    /// Connections to the nodes, with this deployment's credentials and the platform's dialer
+    /// (under TLS with `--tls`); `deadline` bounds all they do (see `connectionOptions`).
     func connector(deadline: Deadline? = nil) async throws -> NodeConnector {
-        NodeConnector(options: try await connectionOptions(deadline: deadline), dialer: platform.dialer)
+        let dialer: any RedisDialer = try settings.tls.map { TLSDialer(wrapping: platform.dialer, tls: try $0.redisTLS()) }
+            ?? platform.dialer
+        return NodeConnector(options: try await connectionOptions(deadline: deadline), dialer: dialer)
     }
 }
 
@@ -34,5 +38,55 @@ enum TextTable {
             }.joined(separator: "  ")
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+}
+
+extension TLSSettings {
+    /// The TLS context from the files; a file that cannot be read or parsed, or a key that is not
+    /// the certificate's, is a one-line error naming the option (exit 2).
+    func redisTLS() throws -> RedisTLS {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let caFile {
+            configuration.trustRoots = .certificates(try Self.certificates(caFile, option: "--cacert"))
+        }
+        switch (certificateFile, keyFile) {
+        case (nil, nil):
+            break
+        case (let certificateFile?, let keyFile?):
+            configuration.certificateChain = try Self.certificates(certificateFile, option: "--cert").map { .certificate($0) }
+            do {
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: try Self.read(keyFile, option: "--key"), format: .pem))
+            } catch let failure as GeneralFailure {
+                throw failure
+            } catch {
+                throw GeneralFailure(.cannotRun, "--key \(keyFile) is not a PEM private key")
+            }
+        default:
+            throw GeneralFailure(.usage, "--cert and --key go together")
+        }
+        do {
+            return try RedisTLS(configuration: configuration, serverName: serverName)
+        } catch {
+            throw GeneralFailure(.cannotRun, "--key \(keyFile ?? "") does not match --cert \(certificateFile ?? ""); give the key of that certificate")
+        }
+    }
+
+    private static func certificates(_ path: String, option: String) throws -> [NIOSSLCertificate] {
+        let bytes = try read(path, option: option)
+        guard let certificates = try? NIOSSLCertificate.fromPEMBytes(bytes), !certificates.isEmpty else {
+            throw GeneralFailure(.cannotRun, "\(option) \(path) holds no PEM certificate")
+        }
+        return certificates
+    }
+
+    /// At most 1 MiB: certificate files are a few KiB.
+    private static func read(_ path: String, option: String) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw GeneralFailure(.cannotRun, "\(option) \(path) cannot be read")
+        }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: (1 << 20) + 1)) ?? Data()
+        guard data.count <= 1 << 20 else { throw GeneralFailure(.cannotRun, "\(option) \(path) is larger than 1 MiB; not a PEM file") }
+        return Array(data)
     }
 }

@@ -24,6 +24,23 @@ public enum Verbosity: Int, Sendable, Comparable {
 }
 
 /// The global options of every command (CLI.md), already parsed and checked.
+/// `--tls`, `--cacert`, `--cert`, `--key`, `--sni`: TLS to the Redis nodes.
+public struct TLSSettings: Sendable, Equatable {
+    /// PEM file of the authorities to trust; nil: the system's.
+    public var caFile: String?
+    public var certificateFile: String?
+    public var keyFile: String?
+    /// The name the nodes' certificates must carry (and SNI); nil: the address dialled.
+    public var serverName: String?
+
+    public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil, serverName: String? = nil) {
+        self.caFile = caFile
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+        self.serverName = serverName
+    }
+}
+
 public struct GlobalSettings: Sendable {
     public var configPath: String?
     public var platform: PlatformKind
@@ -42,12 +59,14 @@ public struct GlobalSettings: Sendable {
     public var passwordFile: String?
     /// `--connect`: nil picks direct inside a cluster, port-forward outside.
     public var connect: ConnectMode?
+    /// `--tls`: nil speaks plain RESP.
+    public var tls: TLSSettings?
 
     public init(configPath: String? = nil, platform: PlatformKind = .kubernetes, name: String? = nil,
                 namespace: String? = nil, stateDirectory: String? = nil, kubeconfig: String? = nil,
                 kubeContext: String? = nil, output: OutputFormat = .text, timeout: Duration = .seconds(600),
                 assumeYes: Bool = false, verbosity: Verbosity = .normal, nodes: [RedisEndpoint]? = nil,
-                user: String? = nil, passwordFile: String? = nil, connect: ConnectMode? = nil) {
+                user: String? = nil, passwordFile: String? = nil, connect: ConnectMode? = nil, tls: TLSSettings? = nil) {
         self.configPath = configPath
         self.platform = platform
         self.name = name
@@ -63,6 +82,7 @@ public struct GlobalSettings: Sendable {
         self.user = user
         self.passwordFile = passwordFile
         self.connect = connect
+        self.tls = tls
     }
 }
 

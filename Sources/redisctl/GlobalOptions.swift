@@ -73,11 +73,30 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Kubernetes: reach pods directly by IP, or port-forward through the API server (default: direct inside a cluster, port-forward outside).")
     var connect: ConnectMode?
 
+    @Flag(name: .long, help: "Speak TLS to the Redis nodes.")
+    var tls = false
+
+    @Option(name: .long, help: ArgumentHelp("With --tls: the CA certificates (PEM) to trust (default: the system's).", valueName: "file"))
+    var cacert: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --tls: client certificate (PEM), with --key.", valueName: "file"))
+    var cert: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --tls: the client certificate's private key (PEM).", valueName: "file"))
+    var key: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --tls: the name the nodes' certificates must carry (default: the address dialled).", valueName: "name"))
+    var sni: String?
+
     func validate() throws {
         if parseDuration(timeout) == nil {
             throw ValidationError("--timeout '\(timeout)' is not \(durationSyntax)")
         }
         if verbose && quiet { throw ValidationError("--verbose and --quiet exclude each other") }
+        if !tls, let option = [("--cacert", cacert), ("--cert", cert), ("--key", key), ("--sni", sni)].first(where: { $0.1 != nil }) {
+            throw ValidationError("\(option.0) needs --tls")
+        }
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         _ = try parsedNodes()
     }
 
@@ -109,7 +128,8 @@ struct CommonOptions: ParsableArguments {
             kubeconfig: kubeconfig, kubeContext: context, output: output,
             timeout: parseDuration(timeout) ?? .seconds(600), assumeYes: yes,
             verbosity: quiet ? .quiet : (verbose ? .verbose : .normal), nodes: try parsedNodes(), user: user,
-            passwordFile: passwordFile, connect: connect)
+            passwordFile: passwordFile, connect: connect,
+            tls: tls ? TLSSettings(caFile: cacert, certificateFile: cert, keyFile: key, serverName: sni) : nil)
     }
 }
 

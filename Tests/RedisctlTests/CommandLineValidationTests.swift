@@ -15,6 +15,16 @@ import Testing
         }
     }
 
+    /// The TLS options mean nothing without --tls, and a client certificate needs its key.
+    @Test func tlsOptionsNeedTLS() {
+        let without = rejection(["verify", "--cacert", "ca.crt"])
+        #expect(without?.code == 64 && without?.message.contains("--cacert needs --tls") == true, "\(String(describing: without))")
+        let halfPair = rejection(["verify", "--tls", "--cert", "c.crt"])
+        #expect(halfPair?.code == 64 && halfPair?.message.contains("--cert and --key go together") == true,
+                "\(String(describing: halfPair))")
+        #expect(rejection(["verify", "--tls", "--cacert", "ca.crt", "--sni", "redis.example"]) == nil)
+    }
+
     @Test func durationsParse() {
         #expect(parseDuration("30s") == .seconds(30))
         #expect(parseDuration("1500ms") == .milliseconds(1500))

@@ -1,0 +1,129 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// TLS to the nodes: the context (whom to trust, the client certificate) and the name the nodes'
+/// certificates are checked against. Pods are dialled by IP and verified by their DNS name.
+public struct RedisTLS: Sendable {
+    public let context: NIOSSLContext
+    /// Checked against the certificate and sent as SNI; nil: the address dialled is checked.
+    public var serverName: String?
+
+    /// Fails at once on a configuration the TLS library refuses (a key that is not the certificate's).
+    public init(configuration: TLSConfiguration, serverName: String? = nil) throws {
+        context = try NIOSSLContext(configuration: configuration)
+        self.serverName = serverName
+    }
+}
+
+/// Right above the TLS handler: reports the handshake's end to `connect`, and turns a failed
+/// handshake into a connect failure that says why, instead of a bare "connection closed".
+final class TLSHandshakeObserver: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let endpoint: RedisEndpoint
+    private let done: EventLoopPromise<Void>
+    /// After the handshake, errors pass through as they are.
+    private var finished = false
+
+    init(endpoint: RedisEndpoint, done: EventLoopPromise<Void>) {
+        self.endpoint = endpoint
+        self.done = done
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event, !finished {
+            finished = true
+            done.succeed(())
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard !finished else { return context.fireErrorCaught(error) }
+        finished = true
+        let failure = RedisError(.connectFailed("TLS handshake failed: \(Self.reason(error))"), endpoint: endpoint)
+        done.fail(failure)
+        context.fireErrorCaught(failure)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !finished {
+            finished = true
+            done.fail(RedisError(.connectFailed("the node closed the connection during the TLS handshake"), endpoint: endpoint))
+        }
+        context.fireChannelInactive()
+    }
+
+    /// "certificate verify failed" rather than BoringSSL's error stack.
+    static func reason(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the node's certificate is not signed by the trusted CA, or is not valid now (check --cacert)"
+        }
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return "the node's certificate does not carry the name it is checked against (check --sni)"
+        }
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("HTTP_REQUEST") {
+            return "the node does not speak TLS on this port"
+        }
+        if text.contains("ALERT") { return "the node refused the client certificate (check --cert and --key)" }
+        return String(text.prefix(300))
+    }
+}
+
+/// TLS over any other dialer (TCP, or a port-forward tunnel that then carries TLS bytes): every
+/// connection of a command, RESP, the benchmark's and the RDB pull's alike, is encrypted the same
+/// way. `dial` returns once the handshake is done, within the connect timeout.
+public struct TLSDialer: RedisDialer {
+    public let inner: any RedisDialer
+    public let tls: RedisTLS
+
+    public init(wrapping inner: any RedisDialer, tls: RedisTLS) {
+        self.inner = inner
+        self.tls = tls
+    }
+
+    public func dial(
+        _ endpoint: RedisEndpoint,
+        connectTimeout: Duration,
+        eventLoopGroup: any EventLoopGroup,
+        configure: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+    ) async throws -> any Channel {
+        let started = ContinuousClock.now
+        let handshake = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
+        // SNI carries names only; an IP literal is checked against the certificate without it.
+        let sniName = tls.serverName.flatMap { (try? SocketAddress(ipAddress: $0, port: 0)) == nil ? $0 : nil }
+        let context = tls.context
+        let channel = try await inner.dial(endpoint, connectTimeout: connectTimeout, eventLoopGroup: eventLoopGroup) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let done = channel.eventLoop.makePromise(of: Void.self)
+                handshake.withLockedValue { $0 = done.futureResult }
+                try channel.pipeline.syncOperations.addHandlers(
+                    NIOSSLClientHandler(context: context, serverHostname: sniName),
+                    TLSHandshakeObserver(endpoint: endpoint, done: done))
+            }.flatMap { configure(channel) }
+        }
+        guard let finished = handshake.withLockedValue({ $0 }) else { return channel }
+        let remaining = max(connectTimeout - (ContinuousClock.now - started), .milliseconds(1))
+        let timedOut = NIOLockedValueBox(false)
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(remaining)) {
+            timedOut.withLockedValue { $0 = true }
+            channel.close(promise: nil)
+        }
+        do {
+            try await finished.get()
+            timer.cancel()
+            return channel
+        } catch {
+            timer.cancel()
+            try? await channel.close()
+            if timedOut.withLockedValue({ $0 }) {
+                throw RedisError(.connectFailed("the TLS handshake did not finish within \(connectTimeout)"), endpoint: endpoint)
+            }
+            throw (error as? RedisError)?.at(endpoint) ?? RedisError(.connectFailed("TLS handshake failed: \(error)"), endpoint: endpoint)
+        }
+    }
+}
