@@ -24,7 +24,8 @@ let package = Package(
     targets: [
         // Shared vocabulary: failure categories (exit codes), deadlines and polling, progress.
         .target(name: "RedisCtlCore", dependencies: [.product(name: "NIOCore", package: "swift-nio"),
-                                                     .product(name: "NIOPosix", package: "swift-nio")],
+                                                     .product(name: "NIOPosix", package: "swift-nio"),
+                                                     .product(name: "NIOSSL", package: "swift-nio-ssl")],
                 swiftSettings: swiftSettings),
         // The RedisDeployment spec: model, defaults, validation, redis.conf rendering.
         .target(

@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import NIOTLS
+import RedisCtlCore
 
 /// TLS to the nodes: the context (whom to trust, the client certificate) and the name the nodes'
 /// certificates are checked against. Pods are dialled by IP and verified by their DNS name.
@@ -57,20 +58,25 @@ final class TLSHandshakeObserver: ChannelInboundHandler, RemovableChannelHandler
         context.fireChannelInactive()
     }
 
-    /// "certificate verify failed" rather than BoringSSL's error stack.
+    /// A channel whose connect failed never becomes active (nor inactive): its handlers are only
+    /// removed, and the promise must not outlive them unfulfilled.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if !finished {
+            finished = true
+            done.fail(RedisError(.connectFailed("the connection closed before the TLS handshake"), endpoint: endpoint))
+        }
+    }
+
+    /// What to check, rather than BoringSSL's error stack.
     static func reason(_ error: any Error) -> String {
-        let text = String(describing: error)
-        if text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return "the node's certificate is not signed by the trusted CA, or is not valid now (check --cacert)"
+        guard let failure = TLSFailure(error) else { return String(describing: error).prefix(300).description }
+        switch failure.kind {
+        case .untrustedCertificate: return "the node's certificate is not signed by the trusted CA, or is not valid now (check --cacert)"
+        case .wrongName: return "the node's certificate does not carry the name it is checked against (check --sni)"
+        case .notTLS: return "the node does not speak TLS on this port"
+        case .certificateRefused: return "the node refused the client certificate (check --cert and --key)"
+        case .other: return failure.reason
         }
-        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
-            return "the node's certificate does not carry the name it is checked against (check --sni)"
-        }
-        if text.contains("WRONG_VERSION_NUMBER") || text.contains("HTTP_REQUEST") {
-            return "the node does not speak TLS on this port"
-        }
-        if text.contains("ALERT") { return "the node refused the client certificate (check --cert and --key)" }
-        return String(text.prefix(300))
     }
 }
 
@@ -121,7 +127,7 @@ public struct TLSDialer: RedisDialer {
             timer.cancel()
             try? await channel.close()
             if timedOut.withLockedValue({ $0 }) {
-                throw RedisError(.connectFailed("the TLS handshake did not finish within \(connectTimeout)"), endpoint: endpoint)
+                throw RedisError(.connectFailed("the TLS handshake did not finish within \(formatDuration(connectTimeout))"), endpoint: endpoint)
             }
             throw (error as? RedisError)?.at(endpoint) ?? RedisError(.connectFailed("TLS handshake failed: \(error)"), endpoint: endpoint)
         }

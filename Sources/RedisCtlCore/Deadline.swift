@@ -106,3 +106,14 @@ public func parseDuration(_ text: String) -> Duration? {
 
 /// What `parseDuration` accepts, for error messages.
 public let durationSyntax = "a duration such as 30s, 5m or 1h, at most 30 days"
+
+/// A duration as the contract writes them: `30s`, `500ms`, `2.948s` (to the millisecond).
+public func formatDuration(_ duration: Duration) -> String {
+    let (seconds, attoseconds) = duration.components
+    let milliseconds = seconds.multipliedReportingOverflow(by: 1000)
+    guard !milliseconds.overflow else { return "\(seconds)s" }
+    let total = milliseconds.partialValue + attoseconds / 1_000_000_000_000_000
+    if total % 1000 == 0 { return "\(total / 1000)s" }
+    if total < 1000 { return "\(total)ms" }
+    return "\(total / 1000).\(String(format: "%03d", Int(total % 1000)))s"
+}

@@ -31,7 +31,9 @@ public struct VerifyCommand: Sendable {
             let reasons = observations.compactMap { observation -> String? in
                 switch observation.reachability {
                 case .reachable: nil
-                case .unreachable(let reason), .authenticationFailed(let reason): "\(observation.name): \(reason)"
+                // A node given by its address already leads its reason.
+                case .unreachable(let reason), .authenticationFailed(let reason):
+                    reason.hasPrefix("\(observation.name):") ? reason : "\(observation.name): \(reason)"
                 }
             }
             let authRefused = observations.contains {

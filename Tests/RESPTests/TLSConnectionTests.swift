@@ -54,6 +54,19 @@ import Testing
         }
     }
 
+    /// Regression test: a refused connect left the handshake's promise unfulfilled (a crash in
+    /// debug builds). It is the plain connect failure.
+    @Test func aRefusedConnectIsAConnectFailure() async throws {
+        let closed = try RedisServerProcess.unusedLoopbackEndpoint()
+        do {
+            _ = try await RedisConnection.connect(to: closed, options: .init(connectTimeout: .seconds(2)),
+                                                  dialer: try Self.tls(trusting: TestPKI.caCertificate))
+            Issue.record("connected to a closed port")
+        } catch {
+            #expect("\(error)".contains("connection refused"), "\(error)")
+        }
+    }
+
     /// A listener that never answers the handshake: the connect ends at its timeout, saying so.
     @Test func aSilentHandshakeEndsAtTheConnectTimeout() async throws {
         let silent = try await UnresponsiveListener.start()

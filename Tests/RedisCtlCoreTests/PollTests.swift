@@ -61,4 +61,11 @@ final class SteppedClock: WaitClock, @unchecked Sendable {
         #expect(value == 1)
         #expect(clock.sleeps.isEmpty)
     }
+
+    @Test func durationsAreWrittenAsTheContractDoes() {
+        #expect(formatDuration(.seconds(30)) == "30s")
+        #expect(formatDuration(.milliseconds(500)) == "500ms")
+        #expect(formatDuration(.nanoseconds(2_948_086_629)) == "2.948s")
+        #expect(formatDuration(.milliseconds(1005)) == "1.005s")
+    }
 }

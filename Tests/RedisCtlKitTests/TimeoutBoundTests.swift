@@ -63,6 +63,7 @@ import Testing
         #expect(elapsed < Self.timeout + Self.margin, "verify took \(elapsed)")
         #expect(run.status == 2, "\(run.stderr)")
         #expect(run.stderr.contains("no node reachable") && run.stderr.contains(silent.endpoint.description), "\(run.stderr)")
+        #expect(!run.stderr.contains("\(silent.endpoint): \(silent.endpoint):"), "the node is named twice: \(run.stderr)")
     }
 
     /// A silent S3 endpoint: the backup gives up at --timeout (exit 2, naming the endpoint) and says

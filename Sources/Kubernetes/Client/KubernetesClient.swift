@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import RedisCtlCore
 
 /// The Kubernetes REST API over AsyncHTTPClient: get, list, server-side apply, create, delete, watch,
 /// discovery. Paths are API paths (`/apis/apps/v1/namespaces/NS/statefulsets/NAME`).
@@ -218,20 +219,21 @@ public final class KubernetesClient: Sendable {
 
     /// What to check when `error` is a failed TLS handshake; nil for any other error.
     func tlsFailureReason(_ error: any Error) -> String? {
-        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+        guard let failure = TLSFailure(error) else { return nil }
+        switch failure.kind {
+        case .wrongName:
             let name = configuration.tlsServerName ?? configuration.server.host ?? ""
             return "its certificate does not name \(name); connect by a name it has, or set tls-server-name in the kubeconfig"
-        }
-        guard error is NIOSSLError || error is BoringSSLError else { return nil }
-        let reason = tlsReason(error)
-        if reason.contains("CERTIFICATE_VERIFY_FAILED") {
+        case .untrustedCertificate:
             return "its certificate is not signed by the certificate authority the kubeconfig trusts, or is not valid "
-                + "now (\(reason)); check certificate-authority-data of the cluster"
+                + "now (\(failure.reason)); check certificate-authority-data of the cluster"
+        case .certificateRefused:
+            return "the server refused the client certificate (\(failure.reason)); check client-certificate-data of the user"
+        case .notTLS:
+            return "it does not speak TLS on that port (\(failure.reason)); check the server URL in the kubeconfig"
+        case .other:
+            return failure.reason
         }
-        if reason.contains("ALERT") {
-            return "the server refused the client certificate (\(reason)); check client-certificate-data of the user"
-        }
-        return reason
     }
 
     /// Nothing listens at the address: retrying only delays the answer.

@@ -59,15 +59,3 @@ func parsePrivateKey(_ pem: [UInt8], origin: String) throws -> NIOSSLPrivateKey 
         throw KubeConfigError(source: origin, reason: "client key is not a valid PEM private key (\(error))")
     }
 }
-
-/// The library's reason for a TLS failure, without its source locations ("KEY_VALUES_MISMATCH").
-func tlsReason(_ error: any Error) -> String {
-    let text = String(describing: error)
-    // BoringSSL errors read "error:0b000074:X.509 certificate routines:OPENSSL_internal:KEY_VALUES_MISMATCH at …".
-    let reasons = text.split(separator: ":").compactMap { part -> String? in
-        let word = part.split(separator: " ").first.map(String.init) ?? ""
-        return word.count > 3 && word.contains(where: \.isLetter)
-            && word.allSatisfy({ $0.isUppercase || $0 == "_" || $0.isNumber }) ? word : nil
-    }
-    return reasons.isEmpty ? String(text.prefix(200)) : reasons.joined(separator: ", ")
-}
