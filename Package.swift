@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
@@ -27,6 +29,14 @@ let package = Package(
                                                      .product(name: "NIOPosix", package: "swift-nio"),
                                                      .product(name: "NIOSSL", package: "swift-nio-ssl")],
                 swiftSettings: swiftSettings),
+        // The deployment's own PKI: a CA and the nodes' certificates, as PEM.
+        .target(
+            name: "Certificates",
+            dependencies: ["RedisCtlCore", .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "SwiftASN1", package: "swift-asn1"),
+                           .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // The RedisDeployment spec: model, defaults, validation, redis.conf rendering.
         .target(
             name: "Spec",
@@ -73,7 +83,7 @@ let package = Package(
         // Where the nodes live: the Platform protocol and what its implementations share.
         .target(name: "Platforms", dependencies: ["RedisCtlCore", "Spec", "RESP"], swiftSettings: swiftSettings),
         // The local platform: every pod a redis-server process on its own loopback address.
-        .target(name: "PlatformLocal", dependencies: ["Platforms", "RedisCtlCore", "Spec", "RESP"], swiftSettings: swiftSettings),
+        .target(name: "PlatformLocal", dependencies: ["Platforms", "RedisCtlCore", "Spec", "RESP", "Certificates"], swiftSettings: swiftSettings),
         // The Kubernetes platform: typed manifests applied through the API, pods reached directly or
         // through port-forward tunnels (the RESP dialer over Kubernetes' tunnel lives here).
         .target(
@@ -141,6 +151,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SpecTests", dependencies: ["Spec"], swiftSettings: swiftSettings),
+        .testTarget(name: "CertificatesTests", dependencies: ["Certificates"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisCtlCoreTests", dependencies: ["RedisCtlCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RESPTests",
@@ -190,7 +201,7 @@ let package = Package(
             name: "RedisCtlKitTests",
             dependencies: [
                 "RedisCtlKit", "TestSupport", "RESP", "RedisCtlCore", "ClusterOps", "Backup", "Bench", "Platforms",
-                "PlatformLocal", "Kubernetes",
+                "PlatformLocal", "Kubernetes", "Spec",
             ],
             swiftSettings: swiftSettings
         ),

@@ -337,6 +337,22 @@ public struct KubernetesPlatform: Platform {
         return password
     }
 
+    /// The CA in the TLS Secret (`ca.crt`, as cert-manager and `deploy` write it). Pods are dialled
+    /// by IP and checked against the client Service's name, which every node's certificate carries.
+    public func nodeTrust(for spec: DeploymentSpec) async throws -> NodeTrust? {
+        guard spec.tls.enabled else { return nil }
+        let name = spec.tls.secretName
+        let location = "Secret \(namespace)/\(name) key ca.crt"
+        guard let values = try await secretValues(named: name) else {
+            throw GeneralFailure(.cannotRun, "TLS is on, but Secret \(namespace)/\(name) is not there; deploy creates it, "
+                                 + "or give its CA with --tls --cacert")
+        }
+        guard let ca = values["ca.crt"], !ca.isEmpty else {
+            throw GeneralFailure(.cannotRun, "\(location) is missing; the nodes' CA must be there (or give it with --tls --cacert)")
+        }
+        return NodeTrust(caCertificatesPEM: ca, location: location, serverName: names.tlsServerName)
+    }
+
     public func connectionEndpoints() async throws -> ConnectionEndpoints {
         let service = RedisEndpoint(host: "\(names.clientService).\(namespace).svc.cluster.local", port: Self.redisPort)
         let metrics = RedisEndpoint(host: "\(names.metricsService).\(namespace).svc.cluster.local", port: 9121)

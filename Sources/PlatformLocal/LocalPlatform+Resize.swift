@@ -51,11 +51,15 @@ extension LocalPlatform {
         record.podCount = wanted
         record.deployment = deployment
         try writeRecord(record)
+        if deployment.spec.tls.enabled {
+            try ensureCertificates(podCount: wanted, subnet: record.subnet, now: Date(), progress: progress)
+        }
+        let dialer = try await nodeDialer(for: deployment.spec)
         for ordinal in 0..<wanted {
             let directory = podDirectory(ordinal)
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("data"), withIntermediateDirectories: true)
             let address = record.subnet.address(ordinal: ordinal)
-            let config = redisConfig(spec: deployment.spec, address: address, podDirectory: directory, password: password)
+            let config = redisConfig(spec: deployment.spec, ordinal: ordinal, address: address, password: password)
                 .render(header: "Written by redisctl for \(podName(ordinal)); changes here are overwritten by the next deploy.")
             let configURL = directory.appendingPathComponent("redis.conf")
             let previous = try? String(contentsOf: configURL, encoding: .utf8)
@@ -64,7 +68,7 @@ extension LocalPlatform {
             if ordinal < existing, running {
                 if let previous, previous != config {
                     let applied = await applyLive(Self.changedDirectives(from: previous, to: config), ordinal: ordinal,
-                                                  address: address, password: password, progress: progress)
+                                                  address: address, password: password, dialer: dialer, progress: progress)
                     // The process now runs what the file says: no restart is owed for it.
                     if applied, Self.keepsEveryDirective(from: previous, to: config) {
                         try writePrivate(config, to: runningConfigURL(ordinal))
@@ -79,12 +83,13 @@ extension LocalPlatform {
 
     /// True when every directive took effect in the running process.
     private func applyLive(_ directives: [(String, String)], ordinal: Int, address: String, password: String,
-                           progress: any ProgressReporter) async -> Bool {
+                           dialer: any RedisDialer, progress: any ProgressReporter) async -> Bool {
         guard !directives.isEmpty else { return true }
         do {
             let connection = try await RedisConnection.connect(
                 to: RedisEndpoint(host: address, port: Self.redisPort),
-                options: RedisConnectionOptions(password: password, connectTimeout: .seconds(5), commandTimeout: .seconds(10)))
+                options: RedisConnectionOptions(password: password, connectTimeout: .seconds(5), commandTimeout: .seconds(10)),
+                dialer: dialer)
             do {
                 for (name, value) in directives {
                     _ = try await connection.send(RedisCommand("CONFIG", "SET", name, value))

@@ -164,14 +164,14 @@ public struct LocalPlatform: Platform {
 
     /// The spec's common settings, I/O threads sized to this host, plus what a local process needs:
     /// its own address, files and password.
-    func redisConfig(spec: DeploymentSpec, address: String, podDirectory: URL, password: String) -> RedisConfig {
+    func redisConfig(spec: DeploymentSpec, ordinal: Int, address: String, password: String) -> RedisConfig {
+        let podDirectory = podDirectory(ordinal)
         var config = RedisConfig(RedisConfigBuilder.common(for: sizedToHost(spec)))
         let dataDirectory = podDirectory.appendingPathComponent("data").path
         config.append(contentsOf: [
             .init("bind", address),
             // Without it the cluster bus sees every peer as 127.0.0.1 and the join never completes.
             .init("bind-source-addr", address),
-            .init("port", String(Self.redisPort)),
             .init("dir", dataDirectory),
             .init("daemonize", "yes"),
             .init("pidfile", podDirectory.appendingPathComponent("redis.pid").path),
@@ -180,6 +180,11 @@ public struct LocalPlatform: Platform {
             .init("requirepass", password),
             .init("masterauth", password),
         ])
+        if spec.tls.enabled {
+            config.append(contentsOf: RedisConfigBuilder.tls(tlsFiles(ordinal: ordinal), port: Self.redisPort, topology: spec.topology))
+        } else {
+            config.append(.init("port", String(Self.redisPort)))
+        }
         if spec.topology == .cluster {
             config.append(.init("cluster-config-file", "nodes.conf"))
         }
@@ -228,6 +233,9 @@ public struct LocalPlatform: Platform {
         record.deployment = deployment
         try writeRecord(record)
         reportIOThreads(of: spec, progress: progress)
+        if spec.tls.enabled {
+            try ensureCertificates(podCount: podCount, subnet: record.subnet, now: Date(), progress: progress)
+        }
 
         var result = ApplyResult()
         for ordinal in 0..<podCount {
@@ -236,7 +244,7 @@ public struct LocalPlatform: Platform {
             try FileManager.default.createDirectory(
                 at: directory.appendingPathComponent("data"), withIntermediateDirectories: true)
             let address = record.subnet.address(ordinal: ordinal)
-            let config = redisConfig(spec: spec, address: address, podDirectory: directory, password: password)
+            let config = redisConfig(spec: spec, ordinal: ordinal, address: address, password: password)
                 .render(header: "Written by redisctl for \(name); changes here are overwritten by the next deploy.")
             let configURL = directory.appendingPathComponent("redis.conf")
             let previous = try? String(contentsOf: configURL, encoding: .utf8)
@@ -300,8 +308,9 @@ public struct LocalPlatform: Platform {
         }
         try await start(ordinal: pod.ordinal, deadline: deadline)
         let password = try await password()
+        let dialer = try await nodeDialer(for: deployment.spec)
         try await poll("\(pod.name) to answer PING after its restart", until: deadline) {
-            await Self.answersPing(pod.endpoint, password: password) ? .done(()) : .notYet("not answering yet")
+            await Self.answersPing(pod.endpoint, password: password, dialer: dialer) ? .done(()) : .notYet("not answering yet")
         }
         var restarted = pod
         restarted.ready = true
@@ -327,12 +336,13 @@ public struct LocalPlatform: Platform {
 
     public func waitForPods(count: Int, deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint] {
         let password = try await password()
+        let dialer = try await nodeDialer(for: try readRecord()?.deployment?.spec ?? .init())
         return try await poll("\(count) local pods to answer PING", until: deadline) {
             let pods = try await self.pods()
             var answering: [PodEndpoint] = []
             var silent: [String] = []
             for pod in pods.prefix(count) {
-                if pod.ready, await Self.answersPing(pod.endpoint, password: password) {
+                if pod.ready, await Self.answersPing(pod.endpoint, password: password, dialer: dialer) {
                     answering.append(pod)
                 } else {
                     silent.append(pod.name)
@@ -343,11 +353,11 @@ public struct LocalPlatform: Platform {
         }
     }
 
-    static func answersPing(_ endpoint: RedisEndpoint, password: String) async -> Bool {
+    static func answersPing(_ endpoint: RedisEndpoint, password: String, dialer: any RedisDialer) async -> Bool {
         do {
             let connection = try await RedisConnection.connect(
                 to: endpoint, options: RedisConnectionOptions(password: password, connectTimeout: .seconds(1),
-                                                              commandTimeout: .seconds(2)))
+                                                              commandTimeout: .seconds(2)), dialer: dialer)
             // LOADING replies are errors: a node still loading its data is not ready yet.
             let answer = try? await connection.send("PING").string
             await connection.close()

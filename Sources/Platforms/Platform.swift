@@ -83,8 +83,12 @@ public protocol Platform: Sendable {
     func pods() async throws -> [PodEndpoint]
     /// The cluster's Redis password, from the platform's secret store.
     func password() async throws -> String
-    /// How to open connections to pod addresses.
+    /// How to open connections to pod addresses (plain TCP or a tunnel; TLS goes on top, see `nodeTrust`).
     var dialer: any RedisDialer { get }
+    /// How clients trust the nodes when `spec` turns TLS on: the CA that signed their certificates
+    /// and the name those carry; nil when TLS is off. A CA that is missing or unreadable fails,
+    /// naming where it was looked for.
+    func nodeTrust(for spec: DeploymentSpec) async throws -> NodeTrust?
     /// Endpoints for applications.
     func connectionEndpoints() async throws -> ConnectionEndpoints
     /// Pods still running a configuration older than the last `apply`, in the order they must be
@@ -103,6 +107,34 @@ public protocol Platform: Sendable {
     /// unless `deleteData`. Records `deployment` as the deployed spec.
     func resize(_ deployment: RedisDeployment, removalGuard: any PodRemovalGuard, deleteData: Bool, deadline: Deadline,
                 progress: any ProgressReporter) async throws -> [PodEndpoint]
+}
+
+/// The CA clients trust to reach a TLS deployment's nodes, and where users find it.
+public struct NodeTrust: Sendable, Equatable {
+    /// PEM certificates (the old and new CA during a rotation).
+    public var caCertificatesPEM: String
+    /// Where the CA is kept, for `connection` and messages: a file path, or `Secret ns/name key ca.crt`.
+    public var location: String
+    /// A file users can pass as `--cacert`; nil where the CA lives in a Secret.
+    public var caFile: String?
+    /// The name every node's certificate carries, checked instead of the address dialled (pods are
+    /// dialled by IP); nil: the address itself is in each certificate.
+    public var serverName: String?
+
+    public init(caCertificatesPEM: String, location: String, caFile: String? = nil, serverName: String? = nil) {
+        self.caCertificatesPEM = caCertificatesPEM
+        self.location = location
+        self.caFile = caFile
+        self.serverName = serverName
+    }
+
+    /// The client TLS context trusting this CA only.
+    public func redisTLS() throws -> RedisTLS {
+        guard let tls = RedisTLS(trustingPEM: caCertificatesPEM, serverName: serverName) else {
+            throw GeneralFailure(.cannotRun, "the cluster's CA in \(location) holds no PEM certificate")
+        }
+        return tls
+    }
 }
 
 /// Asked before an apply or resize removes pods. Throws, naming them, unless each one can go

@@ -16,6 +16,16 @@ public struct RedisTLS: Sendable {
         context = try NIOSSLContext(configuration: configuration)
         self.serverName = serverName
     }
+
+    /// Trusting only the certificates of `caPEM` (a deployment's own CA), checked against
+    /// `serverName`. Nil when `caPEM` holds no certificate.
+    public init?(trustingPEM caPEM: String, serverName: String?) {
+        guard let roots = try? NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)), !roots.isEmpty else { return nil }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = .certificates(roots)
+        guard let tls = try? RedisTLS(configuration: configuration, serverName: serverName) else { return nil }
+        self = tls
+    }
 }
 
 /// Right above the TLS handler: reports the handshake's end to `connect`, and turns a failed

@@ -7,11 +7,18 @@ import RedisCtlCore
 
 extension DeploymentTarget {
     /// Connections to the nodes, with this deployment's credentials and the platform's dialer
-    /// (under TLS with `--tls`); `deadline` bounds all they do (see `connectionOptions`).
+    /// (under TLS with `--tls`, or when the spec turns it on); `deadline` bounds all they do (see
+    /// `connectionOptions`).
     func connector(deadline: Deadline? = nil) async throws -> NodeConnector {
-        let dialer: any RedisDialer = try settings.tls.map { TLSDialer(wrapping: platform.dialer, tls: try $0.redisTLS()) }
+        let dialer: any RedisDialer = try await clientTLS().map { TLSDialer(wrapping: platform.dialer, tls: $0) }
             ?? platform.dialer
         return NodeConnector(options: try await connectionOptions(deadline: deadline), dialer: dialer)
+    }
+
+    /// `--tls` and its files when given; else, for a spec with TLS on, the platform's CA.
+    func clientTLS() async throws -> RedisTLS? {
+        if let explicit = settings.tls { return try explicit.redisTLS() }
+        return try await platform.nodeTrust(for: deployment.spec)?.redisTLS()
     }
 }
 

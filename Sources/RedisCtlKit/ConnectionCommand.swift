@@ -14,7 +14,8 @@ public struct ConnectionCommand: Sendable {
             try context.emit(ConnectionResult(
                 cluster: target.clusterName, endpoints: endpoints,
                 password: showPassword ? password : String(repeating: "*", count: 8),
-                clusterMode: target.deployment.spec.topology == .cluster))
+                clusterMode: target.deployment.spec.topology == .cluster,
+                trust: try await target.platform.nodeTrust(for: target.deployment.spec)))
             return 0
         }
     }
@@ -27,19 +28,32 @@ struct ConnectionResult: CommandResult, Codable {
     let port: Int
     let nodes: [String]
     let connectionString: String
+    let tls: Bool
+    /// Where the CA to trust is (a file, or the Secret's key), when TLS is on.
+    let caCertificate: String?
+    /// The name to check the nodes' certificates against, where it is not the address dialled.
+    let serverName: String?
     let environment: [String: String]
 
     /// The variables, in the order `-o env` and the text print them.
-    static let variables = ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_CLUSTER_MODE"]
+    static let variables = ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_CLUSTER_MODE", "REDIS_TLS",
+                            "REDIS_CACERT", "REDIS_TLS_SERVER_NAME"]
 
-    init(cluster: String, endpoints: ConnectionEndpoints, password: String, clusterMode: Bool) {
+    init(cluster: String, endpoints: ConnectionEndpoints, password: String, clusterMode: Bool, trust: NodeTrust? = nil) {
         self.cluster = cluster
         host = endpoints.primary.host
         port = endpoints.primary.port
         nodes = endpoints.nodes.map(\.description)
-        connectionString = "redis://:\(password)@\(endpoints.primary.host):\(endpoints.primary.port)"
-        environment = ["REDIS_HOST": endpoints.primary.host, "REDIS_PORT": String(endpoints.primary.port),
-                       "REDIS_PASSWORD": password, "REDIS_CLUSTER_MODE": clusterMode ? "true" : "false"]
+        tls = trust != nil
+        caCertificate = trust?.location
+        serverName = trust?.serverName
+        connectionString = "\(tls ? "rediss" : "redis")://:\(password)@\(endpoints.primary.host):\(endpoints.primary.port)"
+        var environment = ["REDIS_HOST": endpoints.primary.host, "REDIS_PORT": String(endpoints.primary.port),
+                           "REDIS_PASSWORD": password, "REDIS_CLUSTER_MODE": clusterMode ? "true" : "false",
+                           "REDIS_TLS": tls ? "true" : "false"]
+        environment["REDIS_CACERT"] = trust?.caFile
+        environment["REDIS_TLS_SERVER_NAME"] = trust?.serverName
+        self.environment = environment
     }
 
     private var orderedEnvironment: [(String, String)] {
@@ -50,8 +64,10 @@ struct ConnectionResult: CommandResult, Codable {
         var lines = ["cluster:           \(cluster)",
                      "endpoint:          \(RedisEndpoint(host: host, port: port))",
                      "nodes:             \(nodes.joined(separator: ","))",
-                     "connection string: \(connectionString)",
-                     "environment:"]
+                     "connection string: \(connectionString)"]
+        if let caCertificate { lines.append("trust CA:          \(caCertificate)") }
+        if let serverName { lines.append("server name:       \(serverName)") }
+        lines.append("environment:")
         lines += orderedEnvironment.map { "  \($0.0)=\($0.1)" }
         return lines.joined(separator: "\n")
     }

@@ -42,6 +42,12 @@ public struct DeployCommand: Sendable {
         // a spec file, its recorded spec: a re-run with nothing new changes nothing.
         let spec = target.deployment.spec
         if let deployed = target.deployed {
+            if deployed.spec.tls.enabled != spec.tls.enabled {
+                // A rolling restart would leave nodes that speak TLS beside nodes that do not, and
+                // the cluster bus between them down.
+                throw GeneralFailure(.cannotRun, "spec.tls.enabled cannot change on a running cluster (it is "
+                    + "\(deployed.spec.tls.enabled ? "on" : "off")); destroy it (its data is kept) and deploy again")
+            }
             let changed = deployed.differences(from: target.deployment)
             if !changed.isEmpty {
                 progress.step("the spec differs from the deployed one in \(RedisDeployment.summary(of: changed))")

@@ -22,6 +22,9 @@ struct ExplicitNodes: Platform {
     var kind: String { "--nodes" }
     var dialer: any RedisDialer { TCPDialer() }
 
+    /// Nodes named on the command line are reached over TLS with `--tls` and its files only.
+    func nodeTrust(for spec: DeploymentSpec) async throws -> NodeTrust? { nil }
+
     func pods() async throws -> [PodEndpoint] {
         endpoints.enumerated().map { index, endpoint in
             PodEndpoint(name: endpoint.description, ordinal: index, endpoint: endpoint, host: endpoint.host, ready: true)

@@ -102,4 +102,34 @@ public enum RedisConfigBuilder {
         }
         return directives
     }
+
+    /// Where a node's TLS files are, as its redis-server sees them.
+    public struct TLSFiles: Sendable, Equatable {
+        public var certificate: String
+        public var key: String
+        public var caCertificates: String
+
+        public init(certificate: String, key: String, caCertificates: String) {
+            self.certificate = certificate
+            self.key = key
+            self.caCertificates = caCertificates
+        }
+    }
+
+    /// Clients, replication and the cluster bus over TLS on `port`; the plain port closed (`port 0`).
+    /// Clients may present a certificate but need not: they authenticate with a password, and the
+    /// nodes present theirs to each other.
+    public static func tls(_ files: TLSFiles, port: Int, topology: Topology) -> [RedisConfigDirective] {
+        var directives: [RedisConfigDirective] = [
+            .init("port", "0"),
+            .init("tls-port", String(port)),
+            .init("tls-cert-file", files.certificate),
+            .init("tls-key-file", files.key),
+            .init("tls-ca-cert-file", files.caCertificates),
+            .init("tls-auth-clients", "optional"),
+            .init("tls-replication", "yes"),
+        ]
+        if topology == .cluster { directives.append(.init("tls-cluster", "yes")) }
+        return directives
+    }
 }

@@ -9,15 +9,18 @@ public actor ClusterTestClient {
     public struct Uncertain: Error {}
 
     private let options: RedisConnectionOptions
+    private let dialer: any RedisDialer
     private var seeds: [RedisEndpoint]
     private var owners: [RedisEndpoint?] = Array(repeating: nil, count: KeySlot.count)
     private var connections: [RedisEndpoint: RedisConnection] = [:]
     public private(set) var movedCount = 0
     public private(set) var askCount = 0
 
-    public init(seeds: [RedisEndpoint], password: String?) {
+    /// `dialer`: a `TLSDialer` for a cluster that speaks TLS.
+    public init(seeds: [RedisEndpoint], password: String?, user: String? = nil, dialer: any RedisDialer = TCPDialer()) {
         self.seeds = seeds
-        self.options = RedisConnectionOptions(password: password, connectTimeout: .seconds(2), commandTimeout: .seconds(10))
+        self.dialer = dialer
+        self.options = RedisConnectionOptions(user: user, password: password, connectTimeout: .seconds(2), commandTimeout: .seconds(10))
     }
 
     /// Sends a command about `key`, wherever its slot lives now.
@@ -137,7 +140,7 @@ public actor ClusterTestClient {
 
     private func connection(_ endpoint: RedisEndpoint) async throws -> RedisConnection {
         if let existing = connections[endpoint], existing.isActive { return existing }
-        let connection = try await RedisConnection.connect(to: endpoint, options: options)
+        let connection = try await RedisConnection.connect(to: endpoint, options: options, dialer: dialer)
         connections[endpoint] = connection
         return connection
     }
@@ -161,8 +164,9 @@ public final class AcknowledgedWriters: @unchecked Sendable {
     private var tasks: [Task<Void, Never>] = []
     public let clients: [ClusterTestClient]
 
-    public init(count: Int, seeds: [RedisEndpoint], password: String?) {
-        clients = (0..<count).map { _ in ClusterTestClient(seeds: seeds, password: password) }
+    public init(count: Int, seeds: [RedisEndpoint], password: String?, user: String? = nil,
+                dialer: any RedisDialer = TCPDialer()) {
+        clients = (0..<count).map { _ in ClusterTestClient(seeds: seeds, password: password, user: user, dialer: dialer) }
     }
 
     public var acknowledgedWrites: Int { lock.withLock { lastAcknowledged.count + increments.values.reduce(0, +) } }

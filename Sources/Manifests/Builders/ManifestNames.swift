@@ -46,4 +46,6 @@ public struct ManifestNames: Sendable, Equatable {
 
     /// The DNS name a pod announces: stable across restarts, unlike its IP.
     public func podHostname(_ pod: String) -> String { "\(pod).\(headlessService).\(namespace).svc" }
+    /// The name clients check every node's certificate against: the client Service's.
+    public var tlsServerName: String { "\(clientService).\(namespace).svc" }
 }

@@ -36,18 +36,9 @@ enum RedisConfigMapBuilder {
             .init("logfile", ""),
         ])
         if context.spec.tls.enabled {
-            config.append(contentsOf: [
-                .init("port", "0"),
-                .init("tls-port", String(ManifestContext.Port.redis)),
-                .init("tls-cert-file", "\(tlsPath)/tls.crt"),
-                .init("tls-key-file", "\(tlsPath)/tls.key"),
-                .init("tls-ca-cert-file", "\(tlsPath)/ca.crt"),
-                .init("tls-auth-clients", "optional"),
-                .init("tls-replication", "yes"),
-            ])
-            if context.spec.topology == .cluster {
-                config.append(.init("tls-cluster", "yes"))
-            }
+            config.append(contentsOf: RedisConfigBuilder.tls(
+                .init(certificate: "\(tlsPath)/tls.crt", key: "\(tlsPath)/tls.key", caCertificates: "\(tlsPath)/ca.crt"),
+                port: ManifestContext.Port.redis, topology: context.spec.topology))
         } else {
             config.append(.init("port", String(ManifestContext.Port.redis)))
         }
