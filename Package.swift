@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "PlatformKubernetes",
             dependencies: [
-                "Platforms", "RedisCtlCore", "Spec", "RESP", "Manifests", "Kubernetes",
+                "Platforms", "RedisCtlCore", "Spec", "RESP", "Manifests", "Kubernetes", "Certificates",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

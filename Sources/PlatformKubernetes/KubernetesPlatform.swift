@@ -79,7 +79,11 @@ public struct KubernetesPlatform: Platform {
     /// The deployment's objects in dependency order (the manifest set's file order: the Namespace
     /// first), without those of API groups the cluster does not serve (a warning names them).
     func servedObjects(of deployment: RedisDeployment, progress: any ProgressReporter) async throws -> [any KubernetesObject] {
-        let objects = try deployedObjects(of: deployment)
+        var objects = try deployedObjects(of: deployment)
+        if let generated = try await tlsSecretsToCreate(for: deployment),
+           let firstWorkload = objects.firstIndex(where: { $0 is AppsV1.StatefulSet }) {
+            objects.insert(contentsOf: generated as [any KubernetesObject], at: firstWorkload)
+        }
         for advisory in deployment.spec.manifestAdvisories { progress.warning(advisory) }
         let available = try await client.discoverGroupVersions()
         var skippedGroups = Set<String>()
@@ -165,7 +169,7 @@ public struct KubernetesPlatform: Platform {
             secret.data = ["password": Data(password.utf8).base64EncodedString()]
             secret.stringData = nil
             toCreate = secret
-        } else if object is CoreV1.Secret {
+        } else if let secret = object as? CoreV1.Secret, secret.data == nil, secret.stringData == nil {
             progress.warning("\(object.displayName) was created empty: fill in \(object.metadata.annotations?["redisctl.io/keys"] ?? "its keys")")
         }
         let body = try YAMLRenderer.render(toCreate)

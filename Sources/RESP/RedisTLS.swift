@@ -109,20 +109,31 @@ public struct TLSDialer: RedisDialer {
         configure: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) async throws -> any Channel {
         let started = ContinuousClock.now
-        let handshake = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
         // SNI carries names only; an IP literal is checked against the certificate without it.
         let sniName = tls.serverName.flatMap { (try? SocketAddress(ipAddress: $0, port: 0)) == nil ? $0 : nil }
         let context = tls.context
+        // TLS goes on once the inner channel carries bytes: a port-forward tunnel refuses writes
+        // (the ClientHello) while its WebSocket upgrade is still being set up.
         let channel = try await inner.dial(endpoint, connectTimeout: connectTimeout, eventLoopGroup: eventLoopGroup) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                let done = channel.eventLoop.makePromise(of: Void.self)
-                handshake.withLockedValue { $0 = done.futureResult }
-                try channel.pipeline.syncOperations.addHandlers(
-                    NIOSSLClientHandler(context: context, serverHostname: sniName),
-                    TLSHandshakeObserver(endpoint: endpoint, done: done))
-            }.flatMap { configure(channel) }
+            channel.eventLoop.makeSucceededVoidFuture()
         }
-        guard let finished = handshake.withLockedValue({ $0 }) else { return channel }
+        let finished: EventLoopFuture<Void>
+        do {
+            finished = try await channel.eventLoop.flatSubmit {
+                let done = channel.eventLoop.makePromise(of: Void.self)
+                do {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        NIOSSLClientHandler(context: context, serverHostname: sniName),
+                        TLSHandshakeObserver(endpoint: endpoint, done: done))
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+                return configure(channel).map { done.futureResult }
+            }.get()
+        } catch {
+            try? await channel.close()
+            throw (error as? RedisError)?.at(endpoint) ?? RedisError(.connectFailed("TLS setup failed: \(error)"), endpoint: endpoint)
+        }
         let remaining = max(connectTimeout - (ContinuousClock.now - started), .milliseconds(1))
         let timedOut = NIOLockedValueBox(false)
         let timer = channel.eventLoop.scheduleTask(in: TimeAmount(remaining)) {

@@ -32,6 +32,8 @@ actor FakeKubeletController {
         var redisContainer: String
         var process: FakeKubeletProcess
         var password: String?
+        /// The pod serves TLS: probed over it, trusting this CA file.
+        var tlsCACertificate: String?
         var ready: Bool
         var startTime: String
         var restartCount: Int
@@ -246,7 +248,11 @@ actor FakeKubeletController {
             for directory in launch.directories {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             }
-            for file in launch.files { try file.contents.write(to: file.path, atomically: true, encoding: .utf8) }
+            for file in launch.files {
+                try file.contents.write(to: file.path, atomically: true, encoding: .utf8)
+                // Mounted Secrets hold keys and passwords: owner-only, as the pods' defaultMode keeps them.
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path.path)
+            }
         } catch {
             // Like a pod stuck in ContainerCreating: retried with backoff, the Pod object stays.
             try? FileManager.default.removeItem(at: podDirectory)
@@ -273,7 +279,7 @@ actor FakeKubeletController {
         let record = PodRecord(
             uid: uid, statefulSetUID: statefulSet["metadata"]["uid"].string ?? "", ordinal: ordinal, revision: revision,
             podIP: podIP, nodeName: nodeName, containerNames: containerNames,
-            redisContainer: FakeKubeletLaunch.redisContainer(in: template)?["name"].string ?? "", process: process, password: password, ready: false, startTime: startTime, restartCount: backoff[key]?.failures ?? 0
+            redisContainer: FakeKubeletLaunch.redisContainer(in: template)?["name"].string ?? "", process: process, password: password, tlsCACertificate: launch.tlsCACertificate, ready: false, startTime: startTime, restartCount: backoff[key]?.failures ?? 0
         )
         pods[key] = record
         writePodStatus(key, record)
@@ -303,9 +309,17 @@ actor FakeKubeletController {
     /// Ready when redis answers PING (with the password); LOADING and errors are not ready.
     private func probe(_ record: PodRecord) async -> Bool {
         do {
+            var dialer: any RedisDialer = TCPDialer()
+            if let caFile = record.tlsCACertificate {
+                // The probe dials 127.0.0.1 in the pod; here the pod's own address, checked as `localhost`.
+                guard let ca = try? String(contentsOfFile: caFile, encoding: .utf8),
+                      let tls = RedisTLS(trustingPEM: ca, serverName: "localhost") else { return false }
+                dialer = TLSDialer(wrapping: TCPDialer(), tls: tls)
+            }
             let connection = try await RedisConnection.connect(
                 to: RedisEndpoint(host: record.podIP, port: 6379),
-                options: RedisConnectionOptions(password: record.password, connectTimeout: .milliseconds(500), commandTimeout: .seconds(1))
+                options: RedisConnectionOptions(password: record.password, connectTimeout: .milliseconds(500), commandTimeout: .seconds(1)),
+                dialer: dialer
             )
             let reply = try? await connection.send("PING")
             await connection.close()

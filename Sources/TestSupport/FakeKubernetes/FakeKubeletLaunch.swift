@@ -8,6 +8,9 @@ struct FakeKubeletLaunch {
     var files: [(path: URL, contents: String)]
     var directories: [URL]
     var password: String?
+    /// The CA the pod's redis.conf trusts when it serves TLS (`tls-port`), at its local path: the
+    /// readiness probe speaks TLS with it, as the pod's probe script does.
+    var tlsCACertificate: String? = nil
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -71,6 +74,33 @@ struct FakeKubeletLaunch {
                     files.append((directory.appendingPathComponent(key), value))
                 }
                 mappings.append((mountPath, subPath.map { directory.appendingPathComponent($0).path } ?? directory.path))
+            } else if let secretName = volume["secret"]["secretName"].string {
+                // As the kubelet does: every key of the Secret (or of `items`) a file in the mount.
+                guard let secret = lookup(FakeKubeletKinds.secrets, secretName) else {
+                    if volume["secret"]["optional"].bool == true { continue }
+                    throw Failure(description: "secret \"\(secretName)\" not found")
+                }
+                var values: [String: String] = secret["stringData"].object?.compactMapValues(\.string) ?? [:]
+                for (key, encoded) in secret["data"].object ?? [:] {
+                    if let text = encoded.string, let data = Data(base64Encoded: text), let value = String(data: data, encoding: .utf8) {
+                        values[key] = value
+                    }
+                }
+                let items = (volume["secret"]["items"].array ?? []).compactMap { item -> (String, String)? in
+                    guard let key = item["key"].string, let path = item["path"].string else { return nil }
+                    return (key, path)
+                }
+                let directory = pod.podDirectory.appendingPathComponent("secrets/\(volumeName)")
+                directories.append(directory)
+                for (key, path) in items.isEmpty ? values.keys.map({ ($0, $0) }) : items {
+                    guard let value = values[key] else {
+                        if volume["secret"]["optional"].bool == true { continue }
+                        throw Failure(description: "secret \"\(secretName)\" has no key \"\(key)\"")
+                    }
+                    guard !path.contains("/"), path != "..", path != "." else { continue }
+                    files.append((directory.appendingPathComponent(path), value))
+                }
+                mappings.append((mountPath, subPath.map { directory.appendingPathComponent($0).path } ?? directory.path))
             } else {
                 // emptyDir and anything else a local process can use as a plain directory.
                 let directory = pod.podDirectory.appendingPathComponent("volumes/\(volumeName)")
@@ -96,9 +126,13 @@ struct FakeKubeletLaunch {
         }
         // What the image and this machine provide; later arguments override the config file.
         let dataDirectory = mappings.first { $0.container == "/data" }?.local ?? pod.podDirectory.path
+        // A config that serves TLS keeps its ports (`port 0`, `tls-port 6379`).
+        let tlsCACertificate = files.lazy.compactMap { file in
+            file.contents.split(separator: "\n").first { $0.hasPrefix("tls-ca-cert-file ") }.map { String($0.dropFirst("tls-ca-cert-file ".count)) }
+        }.first
         arguments += [
             "--daemonize", "no",
-            "--port", "6379",
+        ] + (tlsCACertificate == nil ? ["--port", "6379"] : []) + [
             "--bind", pod.podIP,
             // Else cluster bus peers see every connection as coming from 127.0.0.1.
             "--bind-source-addr", pod.podIP,
@@ -108,7 +142,8 @@ struct FakeKubeletLaunch {
         ]
         return FakeKubeletLaunch(
             arguments: arguments, files: files, directories: directories,
-            password: passwordArgument(in: arguments) ?? environment["REDIS_PASSWORD"]
+            password: passwordArgument(in: arguments) ?? environment["REDIS_PASSWORD"],
+            tlsCACertificate: tlsCACertificate
         )
     }
 
