@@ -139,6 +139,7 @@ public struct KubernetesPlatform: Platform {
     /// Applies one object with server-side apply (`dryRun=All`: the server checks it and stores nothing).
     func apply(_ object: any KubernetesObject, dryRun: Bool,
                progress: any ProgressReporter) async throws -> DryRunObject.Outcome {
+        let object = ManifestSet.isAuthConfigSecret(object, of: deployment) ? try await authConfigSecret(dryRun: dryRun) : object
         let path = object.objectPath
         if object.metadata.annotations?["redisctl.io/create-only"] == "true" {
             return try await createIfAbsent(object, path: path, dryRun: dryRun, progress: progress)
@@ -156,6 +157,19 @@ public struct KubernetesPlatform: Platform {
         default:
             return .unchanged
         }
+    }
+
+    /// The derived auth Secret, filled from the auth Secret's password and rewritten by every deploy,
+    /// so it follows a changed password. A dry run before the auth Secret exists checks it with a
+    /// stand-in password.
+    private func authConfigSecret(dryRun: Bool) async throws -> CoreV1.Secret {
+        let password: String
+        if dryRun, try await secretValues(named: deployment.spec.auth.secretName) == nil {
+            password = PasswordGenerator.generate(length: 32)
+        } else {
+            password = try await self.password()
+        }
+        return ManifestSet.authConfigSecret(for: deployment, password: password)
     }
 
     /// Secrets are created once and never overwritten: the auth Secret gets a generated password,

@@ -73,6 +73,28 @@ struct Built {
         #expect(throws: ManifestsError.self) { try ManifestSet.build(from: .defaults, options: .init(withSecrets: true)) }
     }
 
+    /// Passwords reach redis-server through a mounted file only: no object but the two auth
+    /// Secrets holds it, so no command line (nor probe, nor env value) can show it.
+    @Test(arguments: Shapes.all.map(\.0))
+    func thePasswordIsInTheAuthSecretsOnly(_ shape: String) throws {
+        let deployment = try #require(Shapes.all.first { $0.0 == shape }).1
+        let password = "Zq7-not-on-argv-3Xk"
+        let built = try Built(deployment, options: .init(withSecrets: true, password: password))
+        let names = ManifestNames(deployment)
+        for object in built.groups.allObjects where !(object is CoreV1.Secret) {
+            let yaml = try YAMLRenderer.render(object)
+            #expect(!yaml.contains(password), "\(object.displayName) holds the password")
+            #expect(!yaml.contains("--requirepass") && !yaml.contains("--masterauth"), "\(object.displayName)")
+        }
+        let derived = try built.one(CoreV1.Secret.self, names.authConfigSecret)
+        let text = try #require(derived.data?["auth.conf"].flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) })
+        #expect(text.contains("\nrequirepass \(password)\n") && text.contains("\nmasterauth \(password)\n"), "\(text)")
+        let conf = try #require(try built.one(CoreV1.ConfigMap.self, names.configMap).data["redis.conf"])
+        #expect(conf.contains("\ninclude /etc/redis/auth/auth.conf\n"))
+        // Rendered without secrets it is there, empty, for deploy to fill.
+        #expect(try Built(deployment).one(CoreV1.Secret.self, names.authConfigSecret).data == nil)
+    }
+
     @Test func redisConfComesFromTheSharedBuilderWithoutThePassword() throws {
         let config = try built.one(CoreV1.ConfigMap.self, "redis-cluster-config")
         let conf = try #require(config.data["redis.conf"])
@@ -116,7 +138,11 @@ struct Built {
         let args = try #require(redis.args)
         #expect(args.contains("--cluster-announce-ip") && args.contains("$(POD_IP)"))
         #expect(args.contains("--cluster-announce-hostname") && args.contains("$(POD_HOSTNAME)"))
-        #expect(redis.env?.first { $0.name == "REDIS_PASSWORD" }?.valueFrom?.secretKeyRef?.name == "redis-auth")
+        // The password reaches redis-server through the included auth.conf, never its arguments.
+        #expect(redis.env?.contains { $0.name == "REDIS_PASSWORD" } == false)
+        #expect(!args.contains("--requirepass") && !args.contains("--masterauth"))
+        #expect(redis.volumeMounts?.first { $0.name == "auth" }?.mountPath == "/etc/redis/auth")
+        #expect(pod.volumes?.first { $0.name == "auth" }?.secret?.secretName == "redis-auth-config")
         // A node loading a large dataset must not be killed: the startup probe waits up to an hour.
         let startup = try #require(redis.startupProbe)
         #expect((startup.periodSeconds ?? 0) * (startup.failureThreshold ?? 0) >= 3600)

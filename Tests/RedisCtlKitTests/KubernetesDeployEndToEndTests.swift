@@ -26,6 +26,14 @@ import TestSupport
         #expect(first.stderr.contains("6/6 pods ready"))
         #expect(report.verify?.nodes.count == 6)
         #expect(kubelet.runningPIDs.count == 6)
+        // The password reaches redis-server through the mounted auth.conf: no process shows it.
+        let password = try #require(server.object("secrets", namespace: "redis-system", name: "redis-auth")?["data"]["password"]
+            .string.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) })
+        for pid in kubelet.runningPIDs {
+            let commandLine = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))
+            let text = String(decoding: commandLine.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+            #expect(text.contains("redis-server") && !text.contains(password) && !text.contains("requirepass"), "\(pid): \(text)")
+        }
 
         // The kubelet has 3 nodes in 2 zones: every replica is off its master's node; one master's
         // zone cannot be avoided, which the check reports as a warning, not a failure.

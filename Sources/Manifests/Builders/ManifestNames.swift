@@ -9,9 +9,12 @@ public struct ManifestNames: Sendable, Equatable {
     public let namespace: String
     /// The name without a trailing `-cluster`: what clients and operators type (`redis`).
     public let base: String
+    /// The Secret holding the password (`spec.auth.secretName`).
+    public let authSecret: String
 
     public init(_ deployment: RedisDeployment) {
         cluster = deployment.metadata.name
+        authSecret = deployment.spec.auth.secretName
         namespace = deployment.metadata.namespace
         base = cluster.hasSuffix("-cluster") && cluster.count > "-cluster".count
             ? String(cluster.dropLast("-cluster".count)) : cluster
@@ -46,6 +49,9 @@ public struct ManifestNames: Sendable, Equatable {
 
     /// The DNS name a pod announces: stable across restarts, unlike its IP.
     public func podHostname(_ pod: String) -> String { "\(pod).\(headlessService).\(namespace).svc" }
+    /// redisctl's own Secret with the redis.conf lines that carry the password (`auth.conf`),
+    /// derived from the auth Secret by every deploy.
+    public var authConfigSecret: String { "\(authSecret)-config" }
     /// The name clients check every node's certificate against: the client Service's.
     public var tlsServerName: String { "\(clientService).\(namespace).svc" }
 }

@@ -7,6 +7,8 @@ enum RedisConfigMapBuilder {
     static let configPath = "/etc/redis/redis.conf"
     static let scriptsPath = "/scripts"
     static let tlsPath = "/etc/redis/tls"
+    /// The derived auth Secret's mount: `auth.conf` holds `requirepass` and `masterauth`.
+    static let authPath = "/etc/redis/auth"
     static let dataPath = "/data"
 
     static func build(_ context: ManifestContext) -> [any KubernetesObject] {
@@ -42,13 +44,16 @@ enum RedisConfigMapBuilder {
         } else {
             config.append(.init("port", String(ManifestContext.Port.redis)))
         }
+        // The password comes from a file, never the command line (it would show in the process list).
+        config.append(.init("include", "\(authPath)/\(SecretsBuilder.authConfigKey)"))
         if context.spec.topology == .cluster {
             // On the data volume, so a restarted pod keeps its node ID and slots.
             config.append(.init("cluster-config-file", "\(dataPath)/nodes.conf"))
         }
         return config.render(header: """
             redis.conf for \(context.names.cluster), rendered by redisctl from the deployment spec.
-            The password and this pod's announce address come from the container arguments.
+            The password comes from the included auth.conf (Secret \(context.names.authConfigSecret)),
+            this pod's announce address from the container arguments.
             """)
     }
 

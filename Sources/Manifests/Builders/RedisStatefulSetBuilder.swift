@@ -11,6 +11,7 @@ enum RedisStatefulSetBuilder {
         var volumes: [CoreV1.Volume] = [
             .init(name: "config", configMap: .init(name: context.names.configMap, defaultMode: 0o555)),
             PodSecurity.tmpVolume(),
+            .init(name: "auth", secret: .init(secretName: context.names.authConfigSecret, defaultMode: 0o440)),
         ]
         if spec.tls.enabled {
             volumes.append(.init(name: "tls", secret: .init(secretName: spec.tls.secretName, defaultMode: 0o440)))
@@ -59,7 +60,6 @@ enum RedisStatefulSetBuilder {
             .fromField("POD_IP", fieldPath: "status.podIP"),
             .fromField("POD_NAME", fieldPath: "metadata.name"),
             .init(name: "POD_HOSTNAME", value: "$(POD_NAME).\(names.headlessService).\(names.namespace).svc"),
-            .fromSecret("REDIS_PASSWORD", secret: spec.auth.secretName, key: "password"),
             // redis-cli in the probes reads the password from here, never from its arguments.
             .fromSecret("REDISCLI_AUTH", secret: spec.auth.secretName, key: "password"),
             .init(name: "REDIS_TLS", value: spec.tls.enabled ? "yes" : "no"),
@@ -74,8 +74,6 @@ enum RedisStatefulSetBuilder {
                 // Peers find a restarted pod by its new IP, and clients by its stable name.
                 "--cluster-announce-ip", "$(POD_IP)",
                 "--cluster-announce-hostname", "$(POD_HOSTNAME)",
-                "--requirepass", "$(REDIS_PASSWORD)",
-                "--masterauth", "$(REDIS_PASSWORD)",
             ]
         case .sentinel:
             env += [
@@ -90,6 +88,8 @@ enum RedisStatefulSetBuilder {
             .init(name: "data", mountPath: RedisConfigMapBuilder.dataPath),
             .init(name: "config", mountPath: RedisConfigMapBuilder.configPath, subPath: "redis.conf", readOnly: true),
             .init(name: "config", mountPath: RedisConfigMapBuilder.scriptsPath, readOnly: true),
+            // Not a subPath: the kubelet brings a mounted Secret up to date, a subPath never.
+            .init(name: "auth", mountPath: RedisConfigMapBuilder.authPath, readOnly: true),
             PodSecurity.tmpMount,
         ]
         if spec.tls.enabled {

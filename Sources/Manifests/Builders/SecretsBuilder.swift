@@ -1,3 +1,4 @@
+import Foundation
 import Spec
 
 /// secrets.yaml: the auth Secret and the S3 credentials Secret. Values are left out unless asked
@@ -25,8 +26,44 @@ enum SecretsBuilder {
                     + (context.spec.backup.s3.bucket == nil ? ",bucket" : ""),
             ]),
             type: "Opaque")
-        // The TLS Secret (tls.crt, tls.key, ca.crt) comes from cert-manager or the operator and is
-        // only referenced by the pods: an empty kubernetes.io/tls Secret would be rejected.
-        return [auth, s3]
+        // The TLS Secret (tls.crt, tls.key, ca.crt) comes from cert-manager, the operator or
+        // deploy (TLSSecretsBuilder) and is only referenced here: an empty kubernetes.io/tls Secret
+        // would be rejected.
+        return [auth, authConfig(context, password: context.options.withSecrets ? context.options.password : nil), s3]
+    }
+
+    /// The key of the derived Secret, mounted in the Redis pods at `RedisConfigMapBuilder.authPath`.
+    static let authConfigKey = "auth.conf"
+    /// Marks the derived Secret `deploy` rewrites from the auth Secret's password on every run.
+    static let derivedFromAnnotation = "redisctl.io/derived-from"
+
+    /// The redis.conf lines that carry the password, so it reaches redis-server through a file
+    /// and never its command line. Without a password (a render without secrets) it is empty and
+    /// `deploy` fills it.
+    static func authConfig(_ context: ManifestContext, password: String?) -> CoreV1.Secret {
+        var secret = CoreV1.Secret(
+            metadata: context.metadata(context.names.authConfigSecret, .redis, annotations: [
+                derivedFromAnnotation: context.spec.auth.secretName,
+                keysAnnotation: authConfigKey,
+            ]),
+            type: "Opaque")
+        if let password {
+            let lines = RedisConfig([.init("requirepass", password), .init("masterauth", password)])
+                .render(header: "Derived by redisctl from Secret \(context.spec.auth.secretName); rewritten by every deploy.")
+            secret.data = [authConfigKey: Data(lines.utf8).base64EncodedString()]
+        }
+        return secret
+    }
+}
+
+extension ManifestSet {
+    /// The derived auth Secret with the password's redis.conf lines, as `deploy` applies it.
+    public static func authConfigSecret(for deployment: RedisDeployment, password: String) -> CoreV1.Secret {
+        SecretsBuilder.authConfig(ManifestContext(deployment, options: RenderOptions()), password: password)
+    }
+
+    /// Whether `object` is the derived auth Secret of `deployment`, which `deploy` fills and rewrites.
+    public static func isAuthConfigSecret(_ object: any KubernetesObject, of deployment: RedisDeployment) -> Bool {
+        object is CoreV1.Secret && object.metadata.name == ManifestNames(deployment).authConfigSecret
     }
 }

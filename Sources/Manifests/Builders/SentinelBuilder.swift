@@ -55,7 +55,7 @@ enum SentinelBuilder {
           primary=$(echo "$reply" | head -n 1)
         fi
         [ -n "$primary" ] || primary="$PRIMARY_HOST"
-        set -- /etc/redis/redis.conf --replica-announce-ip "$POD_HOSTNAME" --requirepass "$REDIS_PASSWORD" --masterauth "$REDIS_PASSWORD"
+        set -- /etc/redis/redis.conf --replica-announce-ip "$POD_HOSTNAME"
         if [ "$primary" != "$POD_HOSTNAME" ] && [ "$primary" != "$POD_IP" ]; then
           set -- "$@" --replicaof "$primary" 6379
         fi

@@ -142,7 +142,7 @@ struct FakeKubeletLaunch {
         ]
         return FakeKubeletLaunch(
             arguments: arguments, files: files, directories: directories,
-            password: passwordArgument(in: arguments) ?? environment["REDIS_PASSWORD"],
+            password: passwordArgument(in: arguments) ?? requirepass(in: files) ?? environment["REDIS_PASSWORD"],
             tlsCACertificate: tlsCACertificate
         )
     }
@@ -222,6 +222,18 @@ struct FakeKubeletLaunch {
             }
         }
         return token
+    }
+
+    /// The `requirepass` of a mounted config file (the included auth.conf), unquoted.
+    private static func requirepass(in files: [(path: URL, contents: String)]) -> String? {
+        for file in files {
+            for line in file.contents.split(separator: "\n") where line.hasPrefix("requirepass ") {
+                var value = Substring(line.dropFirst("requirepass ".count))
+                if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
+                return value.replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\")
+            }
+        }
+        return nil
     }
 
     private static func passwordArgument(in arguments: [String]) -> String? {
