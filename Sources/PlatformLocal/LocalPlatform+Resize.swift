@@ -48,12 +48,12 @@ extension LocalPlatform {
         let password = try loadOrCreatePassword()
         let wanted = deployment.spec.redisPodCount
         let existing = record.podCount
-        record.podCount = wanted
-        record.deployment = deployment
-        try writeRecord(record)
         if deployment.spec.tls.enabled {
             try ensureCertificates(podCount: wanted, subnet: record.subnet, now: Date(), progress: progress)
         }
+        record.podCount = wanted
+        record.deployment = deployment
+        try writeRecord(record)
         let dialer = try await nodeDialer(for: deployment.spec)
         for ordinal in 0..<wanted {
             let directory = podDirectory(ordinal)

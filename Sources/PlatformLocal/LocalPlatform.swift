@@ -231,11 +231,12 @@ public struct LocalPlatform: Platform {
         let podCount = max(spec.redisPodCount, record.podCount)
         record.podCount = podCount
         record.deployment = deployment
-        try writeRecord(record)
-        reportIOThreads(of: spec, progress: progress)
+        // Certificates first: a CA that cannot be read stops the run before anything is recorded.
         if spec.tls.enabled {
             try ensureCertificates(podCount: podCount, subnet: record.subnet, now: Date(), progress: progress)
         }
+        try writeRecord(record)
+        reportIOThreads(of: spec, progress: progress)
 
         var result = ApplyResult()
         for ordinal in 0..<podCount {

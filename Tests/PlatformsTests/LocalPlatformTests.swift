@@ -39,6 +39,31 @@ import Testing
         #expect(!encrypted.contains("port 6379"))
     }
 
+    /// A CA certificate without its key is never replaced by a new CA: the run stops, naming the
+    /// file, before anything is recorded or started.
+    @Test func aCAWithoutItsKeyStopsTheDeploy() async throws {
+        let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let platform = LocalPlatform(clusterName: "cache", stateRoot: root, host: Self.host,
+                                     firstSubnet: .init(second: 201, third: 7))
+        try FileManager.default.createDirectory(at: platform.tlsDirectory, withIntermediateDirectories: true)
+        try "kept".write(to: platform.caCertificateURL, atomically: true, encoding: .utf8)
+        var deployment = RedisDeployment.defaults
+        deployment.spec.tls.enabled = true
+        do {
+            _ = try await platform.apply(deployment, removalGuard: NoRemovalExpected(), deadline: .after(.seconds(5)),
+                                         progress: SilentProgress())
+            Issue.record("deploy went on without the CA key")
+        } catch let failure as GeneralFailure {
+            #expect(failure.message.contains("ca.crt is there without its key"), "\(failure.message)")
+        }
+        #expect(try String(contentsOf: platform.caCertificateURL, encoding: .utf8) == "kept")
+        #expect(try platform.readPodsRecord() == nil)
+        #expect(!FileManager.default.fileExists(atPath: platform.podDirectory(0).appendingPathComponent("redis.conf").path))
+        // The subnet the run claimed before it stopped (a claim of a removed directory is taken over anyway).
+        LoopbackSubnetAllocator.release(.init(second: 201, third: 7), owner: platform.clusterDirectory.path, claimRoot: Self.host.subnetClaimRoot)
+    }
+
     @Test func clustersOfDifferentStateDirectoriesGetDifferentSubnets() throws {
         let root = try temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root) }
