@@ -13,17 +13,37 @@ public struct RedisConfigDirective: Sendable, Equatable, Codable {
         self.arguments = arguments
     }
 
-    /// The line as redis.conf reads it; arguments with spaces or quotes are quoted.
+    /// The line as redis.conf reads it; arguments with spaces, quotes or control characters are quoted.
     public var line: String {
         ([name] + arguments.map(RedisConfigDirective.quoted)).joined(separator: " ")
     }
 
+    /// Quoted as Redis' config parser (sdssplitargs) reads a double-quoted argument. Control
+    /// characters are escaped: a raw newline in a value (a password brought by the user) would end
+    /// the line and start another directive.
     static func quoted(_ argument: String) -> String {
-        let needsQuotes = argument.isEmpty || argument.contains { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "\\" }
+        let needsQuotes = argument.isEmpty || argument.unicodeScalars.contains {
+            $0 == " " || $0 == "\"" || $0 == "'" || $0 == "\\" || isControl($0)
+        }
         guard needsQuotes else { return argument }
-        let escaped = argument.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        var escaped = ""
+        for scalar in argument.unicodeScalars {
+            switch scalar {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where isControl(scalar):
+                let hex = String(scalar.value, radix: 16)
+                escaped += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
         return "\"\(escaped)\""
     }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || scalar.value == 0x7f }
 }
 
 /// A redis.conf file as an ordered list of directives.

@@ -32,7 +32,8 @@ import TestSupport
         for pid in kubelet.runningPIDs {
             let commandLine = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))
             let text = String(decoding: commandLine.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
-            #expect(text.contains("redis-server") && !text.contains(password) && !text.contains("requirepass"), "\(pid): \(text)")
+            #expect(text.contains("--cluster-announce-ip") && !text.contains(password) && !text.contains("requirepass"),
+                    "\(pid): \(text)")
         }
 
         // The kubelet has 3 nodes in 2 zones: every replica is off its master's node; one master's

@@ -185,4 +185,13 @@ import Testing
         #expect(RedisConfigDirective("logfile", "/tmp/a b.log").line == "logfile \"/tmp/a b.log\"")
         #expect(RedisConfigDirective("requirepass", "p\"w").line == "requirepass \"p\\\"w\"")
     }
+
+    /// A raw newline would end the line and start a directive of its own: control characters are
+    /// escaped as Redis' parser reads them inside double quotes.
+    @Test func controlCharactersAreEscaped() {
+        #expect(RedisConfigDirective("requirepass", "a\nrename-command FLUSHALL x").line
+            == "requirepass \"a\\nrename-command FLUSHALL x\"")
+        #expect(RedisConfigDirective("requirepass", "t\tr\r\u{1}\u{7f}").line == "requirepass \"t\\tr\\r\\x01\\x7f\"")
+        #expect(RedisConfigDirective("requirepass", "plain-Pa55").line == "requirepass plain-Pa55")
+    }
 }

@@ -139,6 +139,9 @@ struct FakeKubeletLaunch {
             "--dir", dataDirectory,
             "--pidfile", pod.podDirectory.appendingPathComponent("redis.pid").path,
             "--logfile", pod.podDirectory.appendingPathComponent("redis.log").path,
+            // Keep argv as launched in /proc/PID/cmdline (Redis rewrites it to a title by default), as a
+            // container runtime records a container's command line: tests can see what it holds.
+            "--set-proc-title", "no",
         ]
         return FakeKubeletLaunch(
             arguments: arguments, files: files, directories: directories,
