@@ -88,14 +88,17 @@ extension LocalPlatform {
 
     /// A PEM file (at most 1 MiB), nil when it does not exist.
     func readSmallFile(_ url: URL) throws -> String? {
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw GeneralFailure(.cannotRun, "cannot read \(url.path)")
+        let data: Data
+        do {
+            guard let read = try SmallFile.read(url.path) else { return nil }
+            data = read
+        } catch .tooLarge {
+            throw GeneralFailure(.cannotRun, "\(url.path) is larger than 1 MiB; not a PEM file")
+        } catch .unreadable(let reason) {
+            throw GeneralFailure(.cannotRun, "cannot read \(url.path): \(reason)")
         }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: (1 << 20) + 1)) ?? Data()
-        guard data.count <= 1 << 20, let text = String(data: data, encoding: .utf8) else {
-            throw GeneralFailure(.cannotRun, "\(url.path) is not a PEM file (larger than 1 MiB or not text)")
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw GeneralFailure(.cannotRun, "\(url.path) is not a PEM file (not text)")
         }
         return text
     }

@@ -88,12 +88,15 @@ extension TLSSettings {
 
     /// At most 1 MiB: certificate files are a few KiB.
     private static func read(_ path: String, option: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw GeneralFailure(.cannotRun, "\(option) \(path) cannot be read")
+        let data: Data?
+        do {
+            data = try SmallFile.read(path)
+        } catch .tooLarge {
+            throw GeneralFailure(.cannotRun, "\(option) \(path) is larger than 1 MiB; not a PEM file")
+        } catch .unreadable {
+            data = nil
         }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: (1 << 20) + 1)) ?? Data()
-        guard data.count <= 1 << 20 else { throw GeneralFailure(.cannotRun, "\(option) \(path) is larger than 1 MiB; not a PEM file") }
+        guard let data else { throw GeneralFailure(.cannotRun, "\(option) \(path) cannot be read") }
         return Array(data)
     }
 }
