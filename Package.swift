@@ -81,7 +81,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Where the nodes live: the Platform protocol and what its implementations share.
-        .target(name: "Platforms", dependencies: ["RedisCtlCore", "Spec", "RESP"], swiftSettings: swiftSettings),
+        .target(name: "Platforms", dependencies: ["RedisCtlCore", "Spec", "RESP", "Certificates"], swiftSettings: swiftSettings),
         // The local platform: every pod a redis-server process on its own loopback address.
         .target(name: "PlatformLocal", dependencies: ["Platforms", "RedisCtlCore", "Spec", "RESP", "Certificates"], swiftSettings: swiftSettings),
         // The Kubernetes platform: typed manifests applied through the API, pods reached directly or
@@ -127,13 +127,13 @@ let package = Package(
             name: "RedisCtlKit",
             dependencies: [
                 "RedisCtlCore", "Spec", "RESP", "ClusterOps", "Manifests", "Platforms", "PlatformLocal", "PlatformKubernetes",
-                "Kubernetes", "Backup", "Bench", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "Kubernetes", "Backup", "Bench", "Certificates", .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "redisctl",
-            dependencies: ["RedisCtlKit", "RedisCtlCore", "RESP", "Bench",
+            dependencies: ["RedisCtlKit", "RedisCtlCore", "RESP", "Bench", "Platforms",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
@@ -201,7 +201,7 @@ let package = Package(
             name: "RedisCtlKitTests",
             dependencies: [
                 "RedisCtlKit", "TestSupport", "RESP", "RedisCtlCore", "ClusterOps", "Backup", "Bench", "Platforms",
-                "PlatformLocal", "Kubernetes", "Spec",
+                "PlatformLocal", "Kubernetes", "Spec", "Certificates", .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

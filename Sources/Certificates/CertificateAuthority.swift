@@ -127,6 +127,8 @@ public struct CertificateAuthority: Sendable {
                     try ExtendedKeyUsage([.serverAuth, .clientAuth])
                     SubjectAlternativeNames(names)
                     SubjectKeyIdentifier(hash: .init(nodeKey.publicKey))
+                    // Names the signing CA's key: while two CAs are trusted, verifiers find the right one.
+                    AuthorityKeyIdentifier(keyIdentifier: authorityKeyIdentifier)
                 },
                 issuerPrivateKey: .init(key))
             return IssuedCertificate(certificatePEM: try certificate.serializeAsPEM().pemString + "\n",
@@ -140,8 +142,7 @@ public struct CertificateAuthority: Sendable {
     /// and names every name and address of `request`: a kept certificate that still fits.
     public func stillFits(_ certificatePEM: String, _ request: CertificateRequest, now: Date, margin: Duration) -> Bool {
         guard let certificate = try? Certificate(pemEncoded: certificatePEM),
-              certificate.issuer == self.certificate.subject,
-              self.certificate.publicKey.isValidSignature(certificate.signature, for: certificate),
+              isIssuer(of: certificate),
               certificate.notValidBefore <= now,
               certificate.notValidAfter > now.addingTimeInterval(margin.seconds),
               let names = try? certificate.extensions.subjectAlternativeNames
@@ -150,6 +151,16 @@ public struct CertificateAuthority: Sendable {
         let addresses = Set(names.compactMap { if case .ipAddress(let octets) = $0 { Array(octets.bytes) } else { nil } })
         return Set(request.dnsNames).isSubset(of: dns)
             && request.ipAddresses.allSatisfy { Self.addressBytes($0).map(addresses.contains) ?? false }
+    }
+
+    func isIssuer(of certificate: Certificate) -> Bool {
+        certificate.issuer == self.certificate.subject
+            && self.certificate.publicKey.isValidSignature(certificate.signature, for: certificate)
+    }
+
+    private var authorityKeyIdentifier: ArraySlice<UInt8> {
+        (try? certificate.extensions.subjectKeyIdentifier)??.keyIdentifier
+            ?? SubjectKeyIdentifier(hash: .init(key.publicKey)).keyIdentifier
     }
 
     static func addressBytes(_ address: String) -> [UInt8]? {

@@ -2,6 +2,7 @@ import Certificates
 import Foundation
 import Kubernetes
 import Manifests
+import Platforms
 import RedisCtlCore
 import Spec
 
@@ -9,9 +10,6 @@ import Spec
 /// (and a CA kept in a Secret of its own) when it is not there; one that is there, the operator's
 /// or cert-manager's, is used as it is.
 extension KubernetesPlatform {
-    static let authorityValidity: Duration = .seconds(10 * 365 * 86_400)
-    static let certificateValidity: Duration = .seconds(365 * 86_400)
-
     /// The two Secrets to create, or nil when TLS is off or the TLS Secret already exists. A CA
     /// Secret left from an earlier deploy signs the new certificate, so clients that trust it keep
     /// working.
@@ -33,12 +31,12 @@ extension KubernetesPlatform {
                                                      what: "Secret \(namespace)/\(authorityName)")
             } else {
                 authority = try CertificateAuthority.create(commonName: "redisctl \(deployment.metadata.name) CA",
-                                                            validity: Self.authorityValidity, now: now)
+                                                            validity: CertificateRotationStep.authorityValidity, now: now)
             }
             let names = TLSSecretsBuilder.certificateNames(for: deployment)
             let issued = try authority.issue(
                 CertificateRequest(commonName: "\(deployment.metadata.name).\(namespace)", dnsNames: names.dnsNames,
-                                   ipAddresses: names.ipAddresses, validity: Self.certificateValidity), now: now)
+                                   ipAddresses: names.ipAddresses, validity: CertificateRotationStep.nodeCertificateValidity), now: now)
             return TLSSecretsBuilder.build(for: deployment, material: GeneratedTLSMaterial(
                 caCertificatePEM: authority.issued.certificatePEM, caKeyPEM: authority.issued.privateKeyPEM,
                 certificatePEM: issued.certificatePEM, keyPEM: issued.privateKeyPEM))

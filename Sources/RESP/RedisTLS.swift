@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import NIOSSL
 import NIOTLS
 import RedisCtlCore
@@ -23,6 +24,21 @@ public struct RedisTLS: Sendable {
         guard let roots = try? NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)), !roots.isEmpty else { return nil }
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.trustRoots = .certificates(roots)
+        guard let tls = try? RedisTLS(configuration: configuration, serverName: serverName) else { return nil }
+        self = tls
+    }
+
+    /// As `init(trustingPEM:serverName:)`, presenting a client certificate: a node that completes a
+    /// request over it trusts the certificate's CA. Nil when the PEM is not a certificate and its key.
+    public init?(trustingPEM caPEM: String, serverName: String?, clientCertificatePEM: String, clientKeyPEM: String) {
+        guard let roots = try? NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)), !roots.isEmpty,
+              let chain = try? NIOSSLCertificate.fromPEMBytes(Array(clientCertificatePEM.utf8)), !chain.isEmpty,
+              let key = try? NIOSSLPrivateKey(bytes: Array(clientKeyPEM.utf8), format: .pem)
+        else { return nil }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = .certificates(roots)
+        configuration.certificateChain = chain.map { .certificate($0) }
+        configuration.privateKey = .privateKey(key)
         guard let tls = try? RedisTLS(configuration: configuration, serverName: serverName) else { return nil }
         self = tls
     }
@@ -152,5 +168,23 @@ public struct TLSDialer: RedisDialer {
             }
             throw (error as? RedisError)?.at(endpoint) ?? RedisError(.connectFailed("TLS handshake failed: \(error)"), endpoint: endpoint)
         }
+    }
+}
+
+extension TLSDialer {
+    /// The certificate (DER) the node presents in a new handshake, once it is verified.
+    public func servedCertificate(
+        of endpoint: RedisEndpoint, connectTimeout: Duration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> [UInt8] {
+        let channel = try await dial(endpoint, connectTimeout: connectTimeout, eventLoopGroup: eventLoopGroup) { channel in
+            channel.eventLoop.makeSucceededVoidFuture()
+        }
+        let certificate = try? await channel.nioSSL_peerCertificate().get()
+        try? await channel.close()
+        guard let der = try? certificate?.toDERBytes() else {
+            throw RedisError(.connectFailed("the node presented no certificate"), endpoint: endpoint)
+        }
+        return der
     }
 }

@@ -152,7 +152,8 @@ public actor ClusterTestClient {
 }
 
 /// Writers that keep a cluster busy and remember every acknowledged write, to prove none was lost.
-/// Each writer owns its keys: `w<n>:<k>` get sequence-numbered values, `c<n>:<k>` get INCRs.
+/// Each writer owns its keys: `<prefix>w<n>:<k>` get sequence-numbered values, `<prefix>c<n>:<k>` get
+/// INCRs (a second set of writers on the same cluster takes another prefix).
 public final class AcknowledgedWriters: @unchecked Sendable {
     private let lock = NSLock()
     private var lastAcknowledged: [String: Int] = [:]
@@ -163,9 +164,11 @@ public final class AcknowledgedWriters: @unchecked Sendable {
     private var errors: [String] = []
     private var tasks: [Task<Void, Never>] = []
     public let clients: [ClusterTestClient]
+    private let prefix: String
 
     public init(count: Int, seeds: [RedisEndpoint], password: String?, user: String? = nil,
-                dialer: any RedisDialer = TCPDialer()) {
+                dialer: any RedisDialer = TCPDialer(), prefix: String = "") {
+        self.prefix = prefix
         clients = (0..<count).map { _ in ClusterTestClient(seeds: seeds, password: password, user: user, dialer: dialer) }
     }
 
@@ -178,7 +181,7 @@ public final class AcknowledgedWriters: @unchecked Sendable {
                 var sequence = 0
                 while !self.isStopped {
                     sequence += 1
-                    let key = "w\(index):\(sequence % keysPerWriter)"
+                    let key = "\(self.prefix)w\(index):\(sequence % keysPerWriter)"
                     do {
                         _ = try await client.send(key: key, RedisCommand("SET", key, String(sequence)))
                         self.record { $0.lastAcknowledged[key] = sequence; $0.uncertainValues[key] = nil }
@@ -187,7 +190,7 @@ public final class AcknowledgedWriters: @unchecked Sendable {
                     } catch {
                         self.record { $0.errors.append("SET \(key): \(error)") }
                     }
-                    let counter = "c\(index):\(sequence % counters)"
+                    let counter = "\(self.prefix)c\(index):\(sequence % counters)"
                     do {
                         _ = try await client.send(key: counter, RedisCommand("INCR", counter))
                         self.record { $0.increments[counter, default: 0] += 1 }
@@ -207,6 +210,19 @@ public final class AcknowledgedWriters: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         change(self)
+    }
+
+    /// Starts the writers, runs `body`, and stops them however it ends.
+    public func running<Result>(_ body: () async throws -> Result) async throws -> Result {
+        start()
+        do {
+            let result = try await body()
+            await stop()
+            return result
+        } catch {
+            await stop()
+            throw error
+        }
     }
 
     public func stop() async {

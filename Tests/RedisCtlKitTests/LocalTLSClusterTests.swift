@@ -1,5 +1,6 @@
 import Bench
 import Foundation
+import NIOCore
 import Platforms
 import RESP
 import RedisCtlCore
@@ -28,6 +29,8 @@ import TestSupport
             try await scaleUnderTLSWriters(environment)
             try await backupAndRestore(environment)
             try await benchmark(environment)
+            try await rotateCertificatesUnderWriters(environment)
+            try await aRotationCutShortIsFinishedByTheNextRun(environment)
             try await switchingTLSOffIsRefused(environment)
         }
     }
@@ -154,6 +157,89 @@ import TestSupport
     }
 
     /// Nodes that speak TLS beside nodes that do not would split the cluster: refused, nothing restarted.
+    /// Renewal, then a whole CA rotation, while writers keep writing: no request fails, no process
+    /// restarts, no replica resynchronises, and at the end every node serves a certificate of the new
+    /// CA, which clients trusting only the old one refuse.
+    func rotateCertificatesUnderWriters(_ environment: LocalTestEnvironment) async throws {
+        let (seeds, password, dialer) = try await Self.access(environment)
+        let caFile = environment.clusterDirectory.appendingPathComponent("tls/ca.crt").path
+        let oldCA = try String(contentsOfFile: caFile, encoding: .utf8)
+        let before = try await Self.processesAndSyncs(seeds, password: password, dialer: dialer)
+        let writers = AcknowledgedWriters(count: 2, seeds: seeds, password: password, dialer: FollowingTrustDialer(serverName: nil) {
+            try String(contentsOfFile: caFile, encoding: .utf8)
+        },
+                                          prefix: "rotation:")
+        var served: [[String]] = []
+        try await writers.running {
+            for step in [CertificateRotationStep.renew, .newAuthority, .finish] {
+                let run = await environment.run(environment.settings(output: .json)) { try await RotateCertsCommand(step: step).run($0) }
+                try #require(run.status == 0, "rotate-certs \(step): \(run.stderr)")
+                served.append(try run.result(RotateCertsResult.self).nodes.map(\.certificate))
+                if step == .newAuthority {
+                    #expect(try String(contentsOfFile: caFile, encoding: .utf8).components(separatedBy: "BEGIN CERTIFICATE").count == 3,
+                            "ca.crt does not hold both CAs during the rotation")
+                }
+            }
+        }
+        #expect(writers.acknowledgedWrites > 100)
+        #expect(writers.failures.isEmpty, "\(writers.failures.prefix(3))")
+        let (_, _, newDialer) = try await Self.access(environment)
+        let reader = ClusterTestClient(seeds: seeds, password: password, dialer: newDialer)
+        let lost = try await writers.check(using: reader)
+        await reader.close()
+        #expect(lost.isEmpty, "acknowledged writes lost: \(lost.prefix(5))")
+        // renew and finish gave every node a new certificate; new-ca kept them.
+        #expect(served.count == 3 && Set(served[0]).isDisjoint(with: served[2]) && served[1] == served[0], "\(served)")
+        let after = try await Self.processesAndSyncs(seeds, password: password, dialer: newDialer)
+        #expect(after == before, "process ids or replica resyncs changed: \(before) -> \(after)")
+        #expect(try String(contentsOfFile: caFile, encoding: .utf8) != oldCA)
+        try await Self.expectRefused(seeds, trusting: oldCA, serverName: nil, password: password)
+        let verify = await environment.run { try await VerifyCommand().run($0) }
+        #expect(verify.status == 0, "verify after the rotation: \(verify.stdout)")
+    }
+
+    /// `--finish` killed right after it moved the new CA's key into place: the next `--finish` reads
+    /// that state back as the same rotation and ends it.
+    func aRotationCutShortIsFinishedByTheNextRun(_ environment: LocalTestEnvironment) async throws {
+        let tls = environment.clusterDirectory.appendingPathComponent("tls")
+        let begin = await environment.run { try await RotateCertsCommand(step: .newAuthority).run($0) }
+        try #require(begin.status == 0, "rotate-certs --new-ca: \(begin.stderr)")
+        #expect(rename(tls.appendingPathComponent("next-ca.key").path, tls.appendingPathComponent("ca.key").path) == 0)
+        let finish = await environment.run { try await RotateCertsCommand(step: .finish).run($0) }
+        #expect(finish.status == 0, "rotate-certs --finish after a cut-short run: \(finish.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: tls.path).sorted()
+        #expect(left == ["ca.crt", "ca.key"], "\(left)")
+        let verify = await environment.run { try await VerifyCommand().run($0) }
+        #expect(verify.status == 0, "verify: \(verify.stdout)")
+    }
+
+    /// Clients trusting only `ca` cannot connect: no node serves a certificate it signed.
+    static func expectRefused(_ seeds: [RedisEndpoint], trusting ca: String, serverName: String?, password: String) async throws {
+        let trust = try #require(RedisTLS(trustingPEM: ca, serverName: serverName))
+        for seed in seeds {
+            let refused = try? await RedisConnection.connect(
+                to: seed, options: .init(password: password, connectTimeout: .seconds(2)), dialer: TLSDialer(wrapping: TCPDialer(), tls: trust))
+            #expect(refused == nil, "\(seed) still serves a certificate of the old CA")
+            if let refused { await refused.close() }
+        }
+    }
+
+    /// Each node's process id and how many replica syncs it served (a dropped link would add one).
+    static func processesAndSyncs(_ seeds: [RedisEndpoint], password: String, dialer: any RedisDialer) async throws -> [String] {
+        var seen: [String] = []
+        for seed in seeds {
+            let connection = try await RedisConnection.connect(to: seed, options: .init(password: password), dialer: dialer)
+            let server = try await connection.send(RedisCommand("INFO", "server")).string ?? ""
+            let stats = try await connection.send(RedisCommand("INFO", "stats")).string ?? ""
+            await connection.close()
+            let fields = (server + stats).split(whereSeparator: \.isNewline).filter {
+                $0.hasPrefix("process_id:") || $0.hasPrefix("sync_full:") || $0.hasPrefix("sync_partial_ok:")
+            }
+            seen.append("\(seed) " + fields.joined(separator: " "))
+        }
+        return seen
+    }
+
     func switchingTLSOffIsRefused(_ environment: LocalTestEnvironment) async throws {
         let before = (0..<6).compactMap(environment.pid(ofPod:))
         try environment.rewriteSpec("redis: {clusterNodeTimeoutMs: 5000}")
@@ -164,5 +250,21 @@ import TestSupport
         try environment.rewriteSpec(Self.spec)
         let verify = await environment.run { try await VerifyCommand().run($0) }
         #expect(verify.status == 0, "verify over TLS: \(verify.stderr)")
+    }
+}
+
+/// TLS trusting what `trustedPEM` returns at each connect, as a client that follows a rotated bundle
+/// (a re-read CA file, a re-read Secret).
+struct FollowingTrustDialer: RedisDialer {
+    let serverName: String?
+    let trustedPEM: @Sendable () throws -> String
+
+    func dial(_ endpoint: RedisEndpoint, connectTimeout: Duration, eventLoopGroup: any EventLoopGroup,
+              configure: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) async throws -> any Channel {
+        guard let tls = RedisTLS(trustingPEM: try trustedPEM(), serverName: serverName) else {
+            throw RedisError(.connectFailed("the trusted CAs hold no certificate"), endpoint: endpoint)
+        }
+        return try await TLSDialer(wrapping: TCPDialer(), tls: tls)
+            .dial(endpoint, connectTimeout: connectTimeout, eventLoopGroup: eventLoopGroup, configure: configure)
     }
 }

@@ -25,6 +25,15 @@ import Testing
         #expect(rejection(["verify", "--tls", "--cacert", "ca.crt", "--sni", "redis.example"]) == nil)
     }
 
+    /// rotate-certs' steps are one at a time.
+    @Test func rotateCertsTakesOneStep() {
+        let both = rejection(["rotate-certs", "--new-ca", "--finish"])
+        #expect(both?.code == 64 && both?.message.contains("separate steps") == true, "\(String(describing: both))")
+        for step in [[], ["--new-ca"], ["--finish"], ["--reload"]] {
+            #expect(rejection(["rotate-certs"] + step) == nil, "\(step)")
+        }
+    }
+
     @Test func durationsParse() {
         #expect(parseDuration("30s") == .seconds(30))
         #expect(parseDuration("1500ms") == .milliseconds(1500))

@@ -41,18 +41,37 @@ public enum TLSSecretsBuilder {
     }
 
     public static func build(for deployment: RedisDeployment, material: GeneratedTLSMaterial) -> [CoreV1.Secret] {
-        let context = ManifestContext(deployment, options: RenderOptions())
-        func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
-        let annotations: SortedMap<String> = [SecretsBuilder.createOnlyAnnotation: "true"]
-        let authority = CoreV1.Secret(
-            metadata: context.metadata(authoritySecretName(for: deployment), .redis, annotations: annotations),
-            type: "Opaque",
-            data: ["ca.crt": base64(material.caCertificatePEM), "ca.key": base64(material.caKeyPEM)])
-        let pods = CoreV1.Secret(
-            metadata: context.metadata(deployment.spec.tls.secretName, .redis, annotations: annotations),
-            type: "kubernetes.io/tls",
-            data: ["ca.crt": base64(material.caCertificatePEM), "tls.crt": base64(material.certificatePEM),
-                   "tls.key": base64(material.keyPEM)])
-        return [authority, pods]
+        [authoritySecret(for: deployment, certificatePEM: material.caCertificatePEM, keyPEM: material.caKeyPEM),
+         podSecret(for: deployment, trustedPEM: material.caCertificatePEM, certificatePEM: material.certificatePEM,
+                   keyPEM: material.keyPEM)]
     }
+
+    /// The CA Secret: the CA that signs (`ca.crt`, `ca.key`) and, while `rotate-certs --new-ca` is
+    /// under way, the new one (`next-ca.crt`, `next-ca.key`).
+    public static func authoritySecret(for deployment: RedisDeployment, certificatePEM: String, keyPEM: String,
+                                       next: (certificatePEM: String, keyPEM: String)? = nil) -> CoreV1.Secret {
+        var data: SortedMap<String> = ["ca.crt": base64(certificatePEM), "ca.key": base64(keyPEM)]
+        if let next {
+            data["next-ca.crt"] = base64(next.certificatePEM)
+            data["next-ca.key"] = base64(next.keyPEM)
+        }
+        return CoreV1.Secret(metadata: metadata(authoritySecretName(for: deployment), of: deployment), type: "Opaque", data: data)
+    }
+
+    /// The pods' Secret: their certificate and key, and the CAs they and clients trust (`ca.crt`, both
+    /// CAs during a rotation).
+    public static func podSecret(for deployment: RedisDeployment, trustedPEM: String, certificatePEM: String,
+                                 keyPEM: String) -> CoreV1.Secret {
+        CoreV1.Secret(
+            metadata: metadata(deployment.spec.tls.secretName, of: deployment), type: "kubernetes.io/tls",
+            data: ["ca.crt": base64(trustedPEM), "tls.crt": base64(certificatePEM), "tls.key": base64(keyPEM)])
+    }
+
+    /// Created once by deploy, replaced only by rotate-certs.
+    private static func metadata(_ name: String, of deployment: RedisDeployment) -> ObjectMeta {
+        ManifestContext(deployment, options: RenderOptions())
+            .metadata(name, .redis, annotations: [SecretsBuilder.createOnlyAnnotation: "true"])
+    }
+
+    private static func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
 }

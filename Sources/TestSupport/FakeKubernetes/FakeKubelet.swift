@@ -37,6 +37,9 @@ public struct FakeKubeletOptions: Sendable {
     public var resyncInterval: Duration = .milliseconds(100)
     /// SIGTERM to SIGKILL when a pod is stopped.
     public var terminationGracePeriod: Duration = .seconds(5)
+    /// How long a running pod's mounted Secret and ConfigMap files lag behind their objects (the real
+    /// kubelet's sync takes up to about a minute).
+    public var secretVolumeRefresh: Duration = .seconds(1)
 
     public init() {}
 }

@@ -37,6 +37,9 @@ actor FakeKubeletController {
         var ready: Bool
         var startTime: String
         var restartCount: Int
+        /// What the pod was launched from, to bring its mounted Secret and ConfigMap files up to date.
+        var launchInputs: FakeKubeletLaunch.Pod
+        var lastVolumeRefresh: ContinuousClock.Instant
     }
 
     private let store: FakeObjectStore
@@ -117,6 +120,8 @@ actor FakeKubeletController {
                         addresses[key] = nil
                     }
                     await remove(key, deletingObject: true)
+                } else if record.ready {
+                    refreshMountedFiles(key, record)
                 } else if !record.ready {
                     if await probe(record) {
                         pods[key]?.ready = true
@@ -237,14 +242,14 @@ actor FakeKubeletController {
         let podDirectory = directory.appendingPathComponent("pods/\(key.namespace)/\(key.name)-\(UUID().uuidString.prefix(8))")
         let claimTemplates = Set((spec["volumeClaimTemplates"].array ?? []).compactMap { $0["metadata"]["name"].string })
         let root = directory
+        let launchInputs = FakeKubeletLaunch.Pod(
+            namespace: key.namespace, name: key.name, uid: uid, podIP: podIP, nodeName: nodeName, template: template,
+            claimTemplates: claimTemplates, podDirectory: podDirectory,
+            claimDirectory: { Self.claimDirectory(root: root, namespace: key.namespace, claim: "\($0)-\(key.name)") })
         let launch: FakeKubeletLaunch
         do {
             launch = try FakeKubeletLaunch.make(
-                .init(namespace: key.namespace, name: key.name, uid: uid, podIP: podIP, nodeName: nodeName, template: template,
-                      claimTemplates: claimTemplates, podDirectory: podDirectory,
-                      claimDirectory: { Self.claimDirectory(root: root, namespace: key.namespace, claim: "\($0)-\(key.name)") }),
-                lookup: { [store] kind, name in store.get(kind, namespace: key.namespace, name: name) }
-            )
+                launchInputs, lookup: { [store] kind, name in store.get(kind, namespace: key.namespace, name: name) })
             for directory in launch.directories {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             }
@@ -279,10 +284,30 @@ actor FakeKubeletController {
         let record = PodRecord(
             uid: uid, statefulSetUID: statefulSet["metadata"]["uid"].string ?? "", ordinal: ordinal, revision: revision,
             podIP: podIP, nodeName: nodeName, containerNames: containerNames,
-            redisContainer: FakeKubeletLaunch.redisContainer(in: template)?["name"].string ?? "", process: process, password: password, tlsCACertificate: launch.tlsCACertificate, ready: false, startTime: startTime, restartCount: backoff[key]?.failures ?? 0
+            redisContainer: FakeKubeletLaunch.redisContainer(in: template)?["name"].string ?? "", process: process, password: password, tlsCACertificate: launch.tlsCACertificate, ready: false, startTime: startTime, restartCount: backoff[key]?.failures ?? 0,
+            launchInputs: launchInputs, lastVolumeRefresh: .now
         )
         pods[key] = record
         writePodStatus(key, record)
+    }
+
+    /// As the kubelet's periodic volume sync: files of whole-mounted Secrets and ConfigMaps whose
+    /// object changed are replaced (each whole, by rename), `secretVolumeRefresh` after the last sync.
+    /// An object that is gone or unreadable leaves the files as they are.
+    private func refreshMountedFiles(_ key: FakeKubeletPodKey, _ record: PodRecord) {
+        guard ContinuousClock.now - record.lastVolumeRefresh >= options.secretVolumeRefresh else { return }
+        pods[key]?.lastVolumeRefresh = .now
+        guard let launch = try? FakeKubeletLaunch.make(
+            record.launchInputs, lookup: { [store] kind, name in store.get(kind, namespace: key.namespace, name: name) })
+        else { return }
+        for file in launch.files where launch.refreshedFiles.contains(file.path) {
+            guard (try? String(contentsOf: file.path, encoding: .utf8)) != file.contents else { continue }
+            let temporary = file.path.deletingLastPathComponent().appendingPathComponent("..\(file.path.lastPathComponent).tmp")
+            guard FileManager.default.createFile(atPath: temporary.path, contents: Data(file.contents.utf8),
+                                                 attributes: [.posixPermissions: 0o600]),
+                  rename(temporary.path, file.path.path) == 0
+            else { continue }
+        }
     }
 
     /// Stops the pod's process and forgets it, then deletes the Pod object when asked (and still ours).

@@ -11,6 +11,9 @@ struct FakeKubeletLaunch {
     /// The CA the pod's redis.conf trusts when it serves TLS (`tls-port`), at its local path: the
     /// readiness probe speaks TLS with it, as the pod's probe script does.
     var tlsCACertificate: String? = nil
+    /// Files of ConfigMap and Secret volumes mounted whole (no `subPath`): the kubelet brings these
+    /// up to date when their object changes, a `subPath` mount never.
+    var refreshedFiles: Set<URL> = []
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -53,6 +56,7 @@ struct FakeKubeletLaunch {
         var mappings: [(container: String, local: String)] = []
         var files: [(path: URL, contents: String)] = []
         var directories = [pod.podDirectory]
+        var refreshed: Set<URL> = []
         let volumes = pod.template["spec"]["volumes"].array ?? []
         for mount in container["volumeMounts"].array ?? [] {
             guard let volumeName = mount["name"].string, let mountPath = mount["mountPath"].string else { continue }
@@ -72,6 +76,7 @@ struct FakeKubeletLaunch {
                 directories.append(directory)
                 for (key, value) in data where !key.contains("/") && key != ".." && key != "." {
                     files.append((directory.appendingPathComponent(key), value))
+                    if subPath == nil { refreshed.insert(directory.appendingPathComponent(key)) }
                 }
                 mappings.append((mountPath, subPath.map { directory.appendingPathComponent($0).path } ?? directory.path))
             } else if let secretName = volume["secret"]["secretName"].string {
@@ -99,6 +104,7 @@ struct FakeKubeletLaunch {
                     }
                     guard !path.contains("/"), path != "..", path != "." else { continue }
                     files.append((directory.appendingPathComponent(path), value))
+                    if subPath == nil { refreshed.insert(directory.appendingPathComponent(path)) }
                 }
                 mappings.append((mountPath, subPath.map { directory.appendingPathComponent($0).path } ?? directory.path))
             } else {
@@ -146,7 +152,7 @@ struct FakeKubeletLaunch {
         return FakeKubeletLaunch(
             arguments: arguments, files: files, directories: directories,
             password: passwordArgument(in: arguments) ?? requirepass(in: files) ?? environment["REDIS_PASSWORD"],
-            tlsCACertificate: tlsCACertificate
+            tlsCACertificate: tlsCACertificate, refreshedFiles: refreshed
         )
     }
 

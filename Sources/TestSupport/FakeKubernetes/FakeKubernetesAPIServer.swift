@@ -122,6 +122,12 @@ public final class FakeKubernetesAPIServer: Sendable {
         return store.get(type, namespace: namespace ?? "", name: name)
     }
 
+    /// Deletes an object directly, as another client would (`kubectl delete`).
+    public func deleteObject(_ resource: String, namespace: String? = nil, name: String) throws {
+        guard let type = resourceType(resource) else { return }
+        _ = try store.delete(type, namespace: namespace ?? "", name: name, propagationPolicy: "Background")
+    }
+
     /// Stores an object directly, as a controller would (e.g. a Namespace, or Pods owned by a StatefulSet).
     @discardableResult
     public func seed(_ resource: String, namespace: String? = nil, object: JSONValue) -> JSONValue? {
