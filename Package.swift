@@ -40,7 +40,7 @@ let package = Package(
         // The RedisDeployment spec: model, defaults, validation, redis.conf rendering.
         .target(
             name: "Spec",
-            dependencies: ["RedisCtlCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["RedisCtlCore", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // RESP2/RESP3 wire protocol on SwiftNIO, connections with pipelining, key slots.

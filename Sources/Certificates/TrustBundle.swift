@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RedisCtlCore
 import SwiftASN1
 import X509
 
@@ -86,8 +87,5 @@ public func certificateDER(fromPEM pem: String) -> [UInt8]? {
 /// A certificate's SHA-256 fingerprint in hex, as `openssl x509 -fingerprint -sha256` shows it
 /// (without the colons, lowercase).
 public func certificateFingerprint(_ der: [UInt8]) -> String {
-    SHA256.hash(data: der).map { byte in
-        let hex = String(byte, radix: 16)
-        return byte < 16 ? "0" + hex : hex
-    }.joined()
+    lowercaseHex(SHA256.hash(data: der))
 }

@@ -159,17 +159,47 @@ public struct KubernetesPlatform: Platform {
         }
     }
 
-    /// The derived auth Secret, filled from the auth Secret's password and rewritten by every deploy,
-    /// so it follows a changed password. A dry run before the auth Secret exists checks it with a
-    /// stand-in password.
+    /// The derived auth Secret, filled from the auth and user Secrets' passwords and rewritten by
+    /// every deploy, so it follows a changed password. A dry run before those Secrets exist checks it
+    /// with stand-in passwords.
     private func authConfigSecret(dryRun: Bool) async throws -> CoreV1.Secret {
         let password: String
+        var users: [String: UserPasswords] = [:]
         if dryRun, try await secretValues(named: deployment.spec.auth.secretName) == nil {
             password = PasswordGenerator.generate(length: 32)
         } else {
             password = try await self.password()
         }
-        return ManifestSet.authConfigSecret(for: deployment, password: password)
+        for user in deployment.spec.auth.effectiveUsers {
+            if dryRun, try await secretValues(named: names.userSecret(user.name)) == nil {
+                users[user.name] = UserPasswords(current: PasswordGenerator.generate(length: 32))
+            } else {
+                users[user.name] = try await userPasswords(user.name)
+            }
+        }
+        return ManifestSet.authConfigSecret(for: deployment, password: password, users: users)
+    }
+
+    public func userPasswords(for deployment: RedisDeployment) async throws -> [String: UserPasswords] {
+        var passwords: [String: UserPasswords] = [:]
+        for user in deployment.spec.auth.effectiveUsers {
+            passwords[user.name] = try await userPasswords(user.name, names: ManifestNames(deployment))
+        }
+        return passwords
+    }
+
+    /// A user's Secret: `password`, and during a rotation `previous-password`.
+    private func userPasswords(_ user: String, names: ManifestNames? = nil) async throws -> UserPasswords {
+        let name = (names ?? self.names).userSecret(user)
+        guard let values = try await secretValues(named: name) else {
+            throw GeneralFailure(.cannotRun, "Secret \(namespace)/\(name) (user \(user)'s password) is not there; deploy creates it")
+        }
+        guard let current = values["password"]?.trimmingCharacters(in: .whitespacesAndNewlines), !current.isEmpty else {
+            throw GeneralFailure(.cannotRun, "Secret \(namespace)/\(name) has no key 'password'; put it back or delete the Secret "
+                                 + "for deploy to make a new one")
+        }
+        let previous = values["previous-password"]?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return UserPasswords(current: current, previous: previous.flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// Secrets are created once and never overwritten: the auth Secret gets a generated password,
@@ -178,7 +208,7 @@ public struct KubernetesPlatform: Platform {
                                 progress: any ProgressReporter) async throws -> DryRunObject.Outcome {
         if try await client.get(path) != nil { return .unchanged }
         var toCreate = object
-        if var secret = object as? CoreV1.Secret, secret.metadata.name == deployment.spec.auth.secretName {
+        if var secret = object as? CoreV1.Secret, ManifestSet.generatesPassword(secret) {
             let password = PasswordGenerator.generate(length: 32)
             secret.data = ["password": Data(password.utf8).base64EncodedString()]
             secret.stringData = nil

@@ -46,6 +46,7 @@ extension LocalPlatform {
     private func grow(record: inout ClusterRecord, to deployment: RedisDeployment, deadline: Deadline,
                       progress: any ProgressReporter) async throws {
         let password = try loadOrCreatePassword()
+        try writeAuthConfig(spec: deployment.spec, password: password, users: try loadOrCreateUserPasswords(for: deployment.spec))
         let wanted = deployment.spec.redisPodCount
         let existing = record.podCount
         if deployment.spec.tls.enabled {
@@ -59,7 +60,7 @@ extension LocalPlatform {
             let directory = podDirectory(ordinal)
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("data"), withIntermediateDirectories: true)
             let address = record.subnet.address(ordinal: ordinal)
-            let config = redisConfig(spec: deployment.spec, ordinal: ordinal, address: address, password: password)
+            let config = redisConfig(spec: deployment.spec, ordinal: ordinal, address: address)
                 .render(header: "Written by redisctl for \(podName(ordinal)); changes here are overwritten by the next deploy.")
             let configURL = directory.appendingPathComponent("redis.conf")
             let previous = try? String(contentsOf: configURL, encoding: .utf8)

@@ -125,10 +125,7 @@ public struct LocalPlatform: Platform {
 
     /// Reads the password, or creates it (mode 0600) when the cluster is new.
     func loadOrCreatePassword() throws -> String {
-        if let existing = try? String(contentsOf: passwordURL, encoding: .utf8) {
-            let trimmed = existing.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !trimmed.isEmpty { return trimmed }
-        }
+        if let existing = try readPassword(passwordURL) { return existing }
         let password = PasswordGenerator.generate(length: 32)
         try writePrivate(password + "\n", to: passwordURL)
         return password
@@ -163,8 +160,9 @@ public struct LocalPlatform: Platform {
     // MARK: redis.conf
 
     /// The spec's common settings, I/O threads sized to this host, plus what a local process needs:
-    /// its own address, files and password.
-    func redisConfig(spec: DeploymentSpec, ordinal: Int, address: String, password: String) -> RedisConfig {
+    /// its own address and files, and the cluster's auth.conf (passwords and users, kept apart so
+    /// that a changed password rewrites no redis.conf).
+    func redisConfig(spec: DeploymentSpec, ordinal: Int, address: String) -> RedisConfig {
         let podDirectory = podDirectory(ordinal)
         var config = RedisConfig(RedisConfigBuilder.common(for: sizedToHost(spec)))
         let dataDirectory = podDirectory.appendingPathComponent("data").path
@@ -177,8 +175,7 @@ public struct LocalPlatform: Platform {
             .init("pidfile", podDirectory.appendingPathComponent("redis.pid").path),
             .init("logfile", podDirectory.appendingPathComponent("redis.log").path),
             .init("dbfilename", "dump.rdb"),
-            .init("requirepass", password),
-            .init("masterauth", password),
+            .init("include", authConfigURL.path),
         ])
         if spec.tls.enabled {
             config.append(contentsOf: RedisConfigBuilder.tls(tlsFiles(ordinal: ordinal), port: Self.redisPort, topology: spec.topology))
@@ -227,6 +224,7 @@ public struct LocalPlatform: Platform {
             progress.step("local cluster \(clusterName) on \(subnet)")
         }
         let password = try loadOrCreatePassword()
+        try writeAuthConfig(spec: spec, password: password, users: try loadOrCreateUserPasswords(for: spec))
         // Scale changes the pod count; apply never removes pods that may still own slots.
         let podCount = max(spec.redisPodCount, record.podCount)
         record.podCount = podCount
@@ -245,7 +243,7 @@ public struct LocalPlatform: Platform {
             try FileManager.default.createDirectory(
                 at: directory.appendingPathComponent("data"), withIntermediateDirectories: true)
             let address = record.subnet.address(ordinal: ordinal)
-            let config = redisConfig(spec: spec, ordinal: ordinal, address: address, password: password)
+            let config = redisConfig(spec: spec, ordinal: ordinal, address: address)
                 .render(header: "Written by redisctl for \(name); changes here are overwritten by the next deploy.")
             let configURL = directory.appendingPathComponent("redis.conf")
             let previous = try? String(contentsOf: configURL, encoding: .utf8)

@@ -81,8 +81,11 @@ public protocol Platform: Sendable {
     func waitForPods(count: Int, deadline: Deadline, progress: any ProgressReporter) async throws -> [PodEndpoint]
     /// The pods as they are now, ordered by ordinal (ready or not).
     func pods() async throws -> [PodEndpoint]
-    /// The cluster's Redis password, from the platform's secret store.
+    /// The cluster's Redis password (the admin, `default` user's), from the platform's secret store.
     func password() async throws -> String
+    /// The passwords of the deployment's ACL users (`spec.auth.effectiveUsers`), by user name. One
+    /// that is missing or unreadable fails, naming where it was looked for.
+    func userPasswords(for deployment: RedisDeployment) async throws -> [String: UserPasswords]
     /// How to open connections to pod addresses (plain TCP or a tunnel; TLS goes on top, see `nodeTrust`).
     var dialer: any RedisDialer { get }
     /// How clients trust the nodes when `spec` turns TLS on: the CA that signed their certificates

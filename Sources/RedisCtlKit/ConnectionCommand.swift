@@ -1,4 +1,6 @@
 import Platforms
+import RedisCtlCore
+import Spec
 import RESP
 
 /// `connection`: how applications reach the cluster, as the seed's "Connection Information".
@@ -10,9 +12,20 @@ public struct ConnectionCommand: Sendable {
     public func run(_ context: CommandContext) async throws -> Int32 {
         try await DeploymentTarget.with(context) { target in
             let endpoints = try await target.platform.connectionEndpoints()
-            let password = try await target.password()
+            // Applications connect as the application user; `--user` names another (`default`: the admin).
+            let user = target.settings.user ?? ACLUsers.application.name
+            let password: String
+            if user == "default" {
+                password = try await target.password()
+            } else {
+                guard let passwords = try await target.platform.userPasswords(for: target.deployment)[user] else {
+                    throw GeneralFailure(.usage, "cluster \(target.clusterName) has no user \(user) (spec.auth.users); "
+                                         + "its users: default, \(target.deployment.spec.auth.effectiveUsers.map(\.name).joined(separator: ", "))")
+                }
+                password = passwords.current
+            }
             try context.emit(ConnectionResult(
-                cluster: target.clusterName, endpoints: endpoints,
+                cluster: target.clusterName, endpoints: endpoints, user: user,
                 password: showPassword ? password : String(repeating: "*", count: 8),
                 clusterMode: target.deployment.spec.topology == .cluster,
                 trust: try await target.platform.nodeTrust(for: target.deployment.spec)))
@@ -28,6 +41,8 @@ struct ConnectionResult: CommandResult, Codable {
     let port: Int
     let nodes: [String]
     let connectionString: String
+    /// The ACL user the password is for.
+    let user: String
     let tls: Bool
     /// Where the CA to trust is (a file, or the Secret's key), when TLS is on.
     let caCertificate: String?
@@ -36,10 +51,12 @@ struct ConnectionResult: CommandResult, Codable {
     let environment: [String: String]
 
     /// The variables, in the order `-o env` and the text print them.
-    static let variables = ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_CLUSTER_MODE", "REDIS_TLS",
+    static let variables = ["REDIS_HOST", "REDIS_PORT", "REDIS_USERNAME", "REDIS_PASSWORD", "REDIS_CLUSTER_MODE", "REDIS_TLS",
                             "REDIS_CACERT", "REDIS_TLS_SERVER_NAME"]
 
-    init(cluster: String, endpoints: ConnectionEndpoints, password: String, clusterMode: Bool, trust: NodeTrust? = nil) {
+    init(cluster: String, endpoints: ConnectionEndpoints, user: String, password: String, clusterMode: Bool,
+         trust: NodeTrust? = nil) {
+        self.user = user
         self.cluster = cluster
         host = endpoints.primary.host
         port = endpoints.primary.port
@@ -47,8 +64,8 @@ struct ConnectionResult: CommandResult, Codable {
         tls = trust != nil
         caCertificate = trust?.location
         serverName = trust?.serverName
-        connectionString = "\(tls ? "rediss" : "redis")://:\(password)@\(endpoints.primary.host):\(endpoints.primary.port)"
-        var environment = ["REDIS_HOST": endpoints.primary.host, "REDIS_PORT": String(endpoints.primary.port),
+        connectionString = "\(tls ? "rediss" : "redis")://\(user):\(password)@\(endpoints.primary.host):\(endpoints.primary.port)"
+        var environment = ["REDIS_HOST": endpoints.primary.host, "REDIS_PORT": String(endpoints.primary.port), "REDIS_USERNAME": user,
                            "REDIS_PASSWORD": password, "REDIS_CLUSTER_MODE": clusterMode ? "true" : "false",
                            "REDIS_TLS": tls ? "true" : "false"]
         environment["REDIS_CACERT"] = trust?.caFile

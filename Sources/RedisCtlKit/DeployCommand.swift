@@ -77,6 +77,7 @@ public struct DeployCommand: Sendable {
                 replicasPerMaster: spec.replicasPerMaster, dryRun: false, deadline: deadline)
             result.initStatus = outcome.status.rawValue
         }
+        try await syncAccessControl(target: target, pods: pods, deadline: deadline)
         // Pods whose configuration changed (a new maxmemory, image, ...) are restarted one by
         // one with the cluster healthy in between; apply itself never restarts a running pod.
         result.restarted = try await RollingRestart(target: target, progress: progress).run(deadline: deadline)
@@ -85,6 +86,18 @@ public struct DeployCommand: Sendable {
         result.verify = report
         try context.emit(result)
         return report.healthy ? 0 : 1
+    }
+}
+
+extension DeployCommand {
+    /// The spec's ACL users on every running node (the config files hold them for restarts).
+    func syncAccessControl(target: DeploymentTarget, pods: [PodEndpoint], deadline: Deadline) async throws {
+        let users = target.deployment.spec.auth.effectiveUsers
+        let passwords = try await target.platform.userPasswords(for: target.deployment)
+        let arguments = users.compactMap { user in passwords[user.name].map { RedisConfigBuilder.aclArguments(user, $0) } }
+        let replication = passwords[ACLUsers.replication.name].map { (user: ACLUsers.replication.name, password: $0.current) }
+        try await AccessControlSync(connector: try await target.connector(deadline: deadline))
+            .apply(users: arguments, replication: replication, to: pods.map { (name: $0.name, endpoint: $0.endpoint) })
     }
 }
 

@@ -36,6 +36,10 @@ struct ExplicitNodes: Platform {
             "no Redis password for --nodes: set REDISCTL_PASSWORD (or REDISCLI_AUTH) or pass --password-file")
     }
 
+    func userPasswords(for deployment: RedisDeployment) async throws -> [String: UserPasswords] {
+        throw noPlatform("the ACL users' passwords")
+    }
+
     private func noPlatform(_ what: String) -> GeneralFailure {
         GeneralFailure(.usage, "\(what) needs a platform; --nodes only names Redis nodes")
     }

@@ -37,8 +37,12 @@ public struct RenderCommand: Sendable {
             }
         case .manifests:
             // A new password each time: render never reads the cluster's real one.
+            var users: [String: String] = [:]
+            if withSecrets {
+                for user in target.deployment.spec.auth.effectiveUsers { users[user.name] = PasswordGenerator.generate(length: 32) }
+            }
             let options = RenderOptions(withSecrets: withSecrets,
-                                        password: withSecrets ? PasswordGenerator.generate(length: 32) : nil)
+                                        password: withSecrets ? PasswordGenerator.generate(length: 32) : nil, userPasswords: users)
             let groups = try ManifestSet.build(from: target.deployment, options: options)
             if let outDirectory {
                 let url = URL(fileURLWithPath: outDirectory, isDirectory: true)

@@ -1,15 +1,23 @@
 public struct AuthSpec: Codable, Sendable, Equatable {
-    /// The Secret holding the Redis password under key `password`.
+    /// The Secret holding the admin (`default` user) password under key `password`; each ACL user's
+    /// is in `<secretName>-<user>`.
     public var secretName: String
+    /// ACL users besides the admin; nil: the built-in ones (see `ACLUsers`). A listed built-in name
+    /// replaces that user's rules.
+    public var users: [ACLUserSpec]?
 
-    public init(secretName: String = "redis-auth") { self.secretName = secretName }
+    public init(secretName: String = "redis-auth", users: [ACLUserSpec]? = nil) {
+        self.secretName = secretName
+        self.users = users
+    }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case secretName }
+    enum CodingKeys: String, CodingKey, CaseIterable { case secretName, users }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         secretName = try c.value(.secretName, or: AuthSpec().secretName)
+        users = try c.decodeIfPresent([ACLUserSpec].self, forKey: .users)
     }
 }
 

@@ -72,7 +72,7 @@ public enum RedisConfigBuilder {
         "cluster-enabled", "cluster-config-file", "cluster-announce-ip", "cluster-announce-hostname",
         "cluster-announce-port", "cluster-announce-bus-port", "requirepass", "masterauth", "masteruser",
         "daemonize", "pidfile", "logfile", "include", "tls-port", "tls-cert-file", "tls-key-file",
-        "tls-ca-cert-file",
+        "tls-ca-cert-file", "user", "aclfile",
     ]
 
     /// What every Redis node of the deployment runs with, wherever it runs.

@@ -19,6 +19,23 @@ public enum SpecValidator {
               "'\(deployment.metadata.name)' is not a DNS label (lowercase letters, digits and '-', at most 52 characters)")
         check(isDNSLabel(deployment.metadata.namespace), "metadata.namespace",
               "'\(deployment.metadata.namespace)' is not a DNS label")
+        for (index, user) in (spec.auth.users ?? []).enumerated() {
+            let path = "spec.auth.users[\(index)]"
+            // The name ends a Secret's name (`<secretName>-<user>`).
+            check(isDNSLabel(user.name, maxLength: 40), "\(path).name",
+                  "'\(user.name)' is not a user name redisctl can keep (lowercase letters, digits and '-', at most 40)")
+            check(!ACLUsers.reservedNames.contains(user.name), "\(path).name", "'\(user.name)' is reserved")
+            check((spec.auth.users ?? []).filter { $0.name == user.name }.count == 1, "\(path).name", "'\(user.name)' is listed twice")
+            check(!user.ruleArguments.isEmpty && user.rules.count <= 4096
+                  && !user.rules.unicodeScalars.contains { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7f },
+                  "\(path).rules", "must be ACL rules on one line (at most 4096 characters)")
+            let controlled = user.ruleArguments.filter { token in
+                ["nopass", "resetpass", "reset", "on", "off"].contains(token.lowercased())
+                    || token.hasPrefix(">") || token.hasPrefix("<") || token.hasPrefix("#") || token.hasPrefix("!")
+            }
+            check(controlled.isEmpty, "\(path).rules",
+                  "'\(controlled.first ?? "")' is redisctl's to set: it keeps each user on, with a password of its own")
+        }
 
         if spec.topology == .cluster {
             check(spec.masters >= 3, "spec.masters",

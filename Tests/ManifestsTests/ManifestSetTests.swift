@@ -79,16 +79,28 @@ struct Built {
     func thePasswordIsInTheAuthSecretsOnly(_ shape: String) throws {
         let deployment = try #require(Shapes.all.first { $0.0 == shape }).1
         let password = "Zq7-not-on-argv-3Xk"
-        let built = try Built(deployment, options: .init(withSecrets: true, password: password))
+        let users = ["app": "app-pw-Q1", "exporter": "exporter-pw-Q2", "replication": "replication-pw-Q3", "backup": "backup-pw-Q4"]
+        let built = try Built(deployment, options: .init(withSecrets: true, password: password, userPasswords: users))
         let names = ManifestNames(deployment)
         for object in built.groups.allObjects where !(object is CoreV1.Secret) {
             let yaml = try YAMLRenderer.render(object)
             #expect(!yaml.contains(password), "\(object.displayName) holds the password")
+            for userPassword in users.values { #expect(!yaml.contains(userPassword), "\(object.displayName) holds a user's password") }
             #expect(!yaml.contains("--requirepass") && !yaml.contains("--masterauth"), "\(object.displayName)")
         }
         let derived = try built.one(CoreV1.Secret.self, names.authConfigSecret)
         let text = try #require(derived.data?["auth.conf"].flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) })
-        #expect(text.contains("\nrequirepass \(password)\n") && text.contains("\nmasterauth \(password)\n"), "\(text)")
+        #expect(text.contains("\nrequirepass \(password)\n"), "\(text)")
+        // The users by their passwords' hashes; replicas log in as the replication user, whose
+        // password is the one a replica must send as it is.
+        #expect(text.contains("\nmasteruser replication\nmasterauth replication-pw-Q3\n"), "\(text)")
+        for (user, userPassword) in users {
+            #expect(text.contains("\nuser \(user) reset on #\(RedisConfigBuilder.passwordHash(userPassword)) "), "\(user): \(text)")
+            if user != "replication" { #expect(!text.contains(userPassword)) }
+            let secret = try built.one(CoreV1.Secret.self, names.userSecret(user))
+            #expect(secret.stringData?["password"] == userPassword)
+            #expect(secret.metadata.annotations?["redisctl.io/create-only"] == "true")
+        }
         let conf = try #require(try built.one(CoreV1.ConfigMap.self, names.configMap).data["redis.conf"])
         #expect(conf.contains("\ninclude /etc/redis/auth/auth.conf\n"))
         // Rendered without secrets it is there, empty, for deploy to fill.
@@ -150,7 +162,9 @@ struct Built {
         let exporter = try #require(pod.containers.first { $0.name == "metrics" })
         #expect(exporter.image == "oliver006/redis_exporter:v1.55.0")
         #expect(exporter.ports?.first?.containerPort == 9121)
-        #expect(exporter.env?.first { $0.name == "REDIS_PASSWORD" }?.valueFrom?.secretKeyRef?.key == "password")
+        // The exporter logs in as the exporter user, whose rules hold nothing that writes.
+        #expect(exporter.env?.first { $0.name == "REDIS_USER" }?.value == "exporter")
+        #expect(exporter.env?.first { $0.name == "REDIS_PASSWORD" }?.valueFrom?.secretKeyRef?.name == "redis-auth-exporter")
         let claim = try #require(set.spec.volumeClaimTemplates?.first)
         #expect(claim.spec.resources.requests["storage"]?.text == "100Gi")
         #expect(claim.spec.storageClassName == nil)
@@ -189,6 +203,16 @@ struct Built {
         #expect(metrics.from?.first?.namespaceSelector?.matchExpressions?.first?.values == ["monitoring"])
         let dns = try built.one(NetworkingV1.NetworkPolicy.self, "redis-cluster-allow-dns")
         #expect(dns.spec.egress?.first?.ports?.map(\.port) == [53, 53])
+    }
+
+    @Test func backupJobsLogInAsTheBackupUser() throws {
+        for job in built.all(BatchV1.CronJob.self) {
+            let container = try #require(job.spec.jobTemplate.spec.template.spec.containers.first)
+            let args = container.args ?? []
+            #expect(args.firstIndex(of: "--user").map { args[$0 + 1] } == "backup", "\(args)")
+            #expect(container.env?.first { $0.name == "REDISCTL_PASSWORD" }?.valueFrom?.secretKeyRef?.name == "redis-auth-backup")
+        }
+        #expect(!built.all(BatchV1.CronJob.self).isEmpty)
     }
 
     @Test func backupRoleHasTheLeastRights() throws {

@@ -18,10 +18,12 @@ import Testing
         let root = try temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root) }
         let platform = LocalPlatform(clusterName: "cache", stateRoot: root, host: Self.host)
-        let config = platform.redisConfig(spec: DeploymentSpec(), ordinal: 2, address: "127.0.9.3", password: "secret").render()
+        let config = platform.redisConfig(spec: DeploymentSpec(), ordinal: 2, address: "127.0.9.3").render()
         let lines = Set(config.split(separator: "\n").map(String.init))
-        for expected in ["bind 127.0.9.3", "bind-source-addr 127.0.9.3", "port 6379", "requirepass secret",
-                         "masterauth secret", "cluster-enabled yes", "cluster-config-file nodes.conf",
+        // Passwords are in the cluster's auth.conf, not in a pod's redis.conf.
+        #expect(!config.contains("requirepass") && !config.contains("masterauth"))
+        for expected in ["bind 127.0.9.3", "bind-source-addr 127.0.9.3", "port 6379", "include \(root.path)/cache/auth.conf",
+                         "cluster-enabled yes", "cluster-config-file nodes.conf",
                          "maxmemory 6gb", "appendonly yes", "daemonize yes",
                          "dir \(root.path)/cache/pods/cache-2/data"] {
             #expect(lines.contains(expected), "missing: \(expected)")
@@ -29,7 +31,7 @@ import Testing
         // With TLS: the plain port closed, the pod's own certificate and the cluster's CA.
         var tls = DeploymentSpec()
         tls.tls.enabled = true
-        let encrypted = Set(platform.redisConfig(spec: tls, ordinal: 2, address: "127.0.9.3", password: "secret").render()
+        let encrypted = Set(platform.redisConfig(spec: tls, ordinal: 2, address: "127.0.9.3").render()
             .split(separator: "\n").map(String.init))
         for expected in ["port 0", "tls-port 6379", "tls-cert-file \(root.path)/cache/pods/cache-2/tls/tls.crt",
                          "tls-key-file \(root.path)/cache/pods/cache-2/tls/tls.key", "tls-ca-cert-file \(root.path)/cache/tls/ca.crt",
@@ -123,7 +125,7 @@ import Testing
         func lines(cpus: Int) -> Set<String> {
             let host = LocalHost(environment: [:], processorCount: cpus, hostName: "h")
             let platform = LocalPlatform(clusterName: "cache", stateRoot: root, host: host)
-            let config = platform.redisConfig(spec: DeploymentSpec(), ordinal: 0, address: "127.0.9.1", password: "p").render()
+            let config = platform.redisConfig(spec: DeploymentSpec(), ordinal: 0, address: "127.0.9.1").render()
             return Set(config.split(separator: "\n").map(String.init))
         }
         #expect(lines(cpus: 2).isSuperset(of: ["io-threads 1", "io-threads-do-reads no"]))

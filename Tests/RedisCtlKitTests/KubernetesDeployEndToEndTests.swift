@@ -36,6 +36,20 @@ import TestSupport
                     "\(pid): \(text)")
         }
 
+        // Each pod has the ACL users, from the users' Secrets: the exporter may read, not flush.
+        let exporterPassword = try #require(server.object("secrets", namespace: "redis-system", name: "redis-auth-exporter")?["data"]["password"]
+            .string.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) })
+        for pod in server.objects("pods", namespace: "redis-system") {
+            let ip = try #require(pod["status"]["podIP"].string)
+            let connection = try await RedisConnection.connect(to: RedisEndpoint(host: ip, port: 6379),
+                                                               options: .init(user: "exporter", password: exporterPassword))
+            #expect(try await connection.send(RedisCommand("INFO", "server")).string?.contains("redis_version") == true)
+            await #expect(throws: RedisError.self) { _ = try await connection.send(RedisCommand("FLUSHALL")) }
+            let masterUser = try? await connection.send(RedisCommand("CONFIG", "GET", "masteruser"))
+            #expect(masterUser?.map?.first?.value.string == "replication")
+            await connection.close()
+        }
+
         // The kubelet has 3 nodes in 2 zones: every replica is off its master's node; one master's
         // zone cannot be avoided, which the check reports as a warning, not a failure.
         let placement = try #require(report.verify?.check(named: "replica-placement"))

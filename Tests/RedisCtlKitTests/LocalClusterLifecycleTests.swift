@@ -109,21 +109,23 @@ import Testing
         let host = try #require(variables["REDIS_HOST"])
         let port = try #require(variables["REDIS_PORT"])
         let password = try #require(variables["REDIS_PASSWORD"])
+        let user = try #require(variables["REDIS_USERNAME"])
+        #expect(user == "app", "applications connect as the application user")
         #expect(variables["REDIS_CLUSTER_MODE"] == "true")
 
         let masked = await environment.run(environment.settings(output: .text)) { try await ConnectionCommand().run($0) }
         #expect(!masked.stdout.contains(password))
-        #expect(masked.stdout.contains("redis://:********@\(host):\(port)"))
+        #expect(masked.stdout.contains("redis://app:********@\(host):\(port)"))
 
         var cliEnvironment = ProcessInfo.processInfo.environment
         cliEnvironment["REDISCLI_AUTH"] = password
         // Keys landing in each master's range: {a} slot 15495, {b} 3300, {c} 7365.
         for key in ["{a}k", "{b}k", "{c}k", "plain-key"] {
             let (setStatus, setOutput) = try runProgram("/usr/bin/redis-cli",
-                ["-c", "-h", host, "-p", port, "SET", key, "value-\(key)"], environment: cliEnvironment)
+                ["-c", "--user", user, "-h", host, "-p", port, "SET", key, "value-\(key)"], environment: cliEnvironment)
             #expect(setStatus == 0 && setOutput.contains("OK"), "SET \(key): \(setOutput)")
             let (_, getOutput) = try runProgram("/usr/bin/redis-cli",
-                ["-c", "-h", host, "-p", port, "GET", key], environment: cliEnvironment)
+                ["-c", "--user", user, "-h", host, "-p", port, "GET", key], environment: cliEnvironment)
             #expect(getOutput.contains("value-\(key)"), "GET \(key): \(getOutput)")
         }
         var noAuthEnvironment = ProcessInfo.processInfo.environment

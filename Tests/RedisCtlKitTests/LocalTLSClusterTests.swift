@@ -90,7 +90,8 @@ import TestSupport
         cliEnvironment["REDISCLI_AUTH"] = variables["REDIS_PASSWORD"]
         for key in ["{a}k", "{b}k", "{c}k"] {
             let (status, output) = try runProgram("/usr/bin/redis-cli",
-                ["--tls", "--cacert", ca, "-c", "-h", host, "-p", port, "SET", key, "over-tls"], environment: cliEnvironment)
+                ["--tls", "--cacert", ca, "-c", "--user", try #require(variables["REDIS_USERNAME"]), "-h", host, "-p", port,
+                 "SET", key, "over-tls"], environment: cliEnvironment)
             #expect(status == 0 && output.contains("OK"), "SET \(key): \(output)")
         }
         let (_, plain) = try runProgram("/usr/bin/redis-cli", ["-h", host, "-p", port, "PING"], environment: cliEnvironment)

@@ -18,7 +18,8 @@ enum BackupCronJobBuilder {
         let s3 = context.spec.backup.s3
         let names = context.names
         var env: [CoreV1.EnvVar] = [
-            .fromSecret("REDISCTL_PASSWORD", secret: context.spec.auth.secretName, key: "password"),
+            // The backup user: the topology reads and the full sync a backup needs, no key access.
+            .fromSecret("REDISCTL_PASSWORD", secret: names.userSecret(ACLUsers.backup.name), key: "password"),
             .fromSecret("AWS_ACCESS_KEY_ID", secret: s3.secretName, key: "AWS_ACCESS_KEY_ID"),
             .fromSecret("AWS_SECRET_ACCESS_KEY", secret: s3.secretName, key: "AWS_SECRET_ACCESS_KEY"),
             .init(name: "AWS_REGION", value: s3.region),
@@ -42,6 +43,7 @@ enum BackupCronJobBuilder {
             "--name", names.cluster,
             "--namespace", names.namespace,
             "--connect", "direct",
+            "--user", ACLUsers.backup.name,
         ]
         if context.spec.tls.enabled {
             args += ["--tls", "--cacert", "/etc/redis/tls/ca.crt"]

@@ -1,12 +1,13 @@
 import Spec
 
-/// The redis_exporter sidecar on 9121, authenticating with the password from the Secret.
+/// The redis_exporter sidecar on 9121, authenticating as the exporter user (read-only rights).
 enum ExporterContainer {
     static func build(_ context: ManifestContext) -> CoreV1.Container {
         let scheme = context.spec.tls.enabled ? "rediss" : "redis"
         var env: [CoreV1.EnvVar] = [
             .init(name: "REDIS_ADDR", value: "\(scheme)://127.0.0.1:\(ManifestContext.Port.redis)"),
-            .fromSecret("REDIS_PASSWORD", secret: context.spec.auth.secretName, key: "password"),
+            .init(name: "REDIS_USER", value: ACLUsers.exporter.name),
+            .fromSecret("REDIS_PASSWORD", secret: context.names.userSecret(ACLUsers.exporter.name), key: "password"),
         ]
         var mounts = [PodSecurity.tmpMount]
         if context.spec.tls.enabled {

@@ -52,6 +52,8 @@ public struct ManifestNames: Sendable, Equatable {
     /// redisctl's own Secret with the redis.conf lines that carry the password (`auth.conf`),
     /// derived from the auth Secret by every deploy.
     public var authConfigSecret: String { "\(authSecret)-config" }
+    /// An ACL user's Secret (key `password`).
+    public func userSecret(_ user: String) -> String { "\(authSecret)-\(user)" }
     /// The name clients check every node's certificate against: the client Service's.
     public var tlsServerName: String { "\(clientService).\(namespace).svc" }
 }

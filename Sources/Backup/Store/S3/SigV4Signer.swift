@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RedisCtlCore
 
 /// AWS access keys; the session token comes with temporary credentials.
 public struct S3Credentials: Sendable, Equatable, CustomStringConvertible {
@@ -151,12 +152,6 @@ public struct SigV4Signer: Sendable {
     }
 
     public static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return out
+        lowercaseHex(digest)
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import Platforms
+import RedisCtlCore
+import Spec
+
+/// The local platform's credentials: the admin password in `<cluster>/password`, each ACL user's in
+/// `<cluster>/users/<name>` (during `rotate-password`, the one it replaces in `<name>.previous`), all
+/// owner-only. The servers read them from `<cluster>/auth.conf`, which every pod's redis.conf
+/// includes: passwords as hashes, except the replication user's, which replicas must send.
+extension LocalPlatform {
+    var usersDirectory: URL { clusterDirectory.appendingPathComponent("users", isDirectory: true) }
+    var authConfigURL: URL { clusterDirectory.appendingPathComponent("auth.conf") }
+
+    func userPasswordURL(_ name: String) -> URL { usersDirectory.appendingPathComponent(name) }
+    func previousPasswordURL(_ name: String) -> URL { usersDirectory.appendingPathComponent("\(name).previous") }
+
+    /// Every user's passwords, making those that are missing.
+    func loadOrCreateUserPasswords(for spec: DeploymentSpec) throws -> [String: UserPasswords] {
+        try FileManager.default.createDirectory(at: usersDirectory, withIntermediateDirectories: true)
+        var passwords: [String: UserPasswords] = [:]
+        for user in spec.auth.effectiveUsers {
+            let current: String
+            if let kept = try readPassword(userPasswordURL(user.name)) {
+                current = kept
+            } else {
+                current = PasswordGenerator.generate(length: 32)
+                try writePrivate(current + "\n", to: userPasswordURL(user.name))
+            }
+            passwords[user.name] = UserPasswords(current: current, previous: try readPassword(previousPasswordURL(user.name)))
+        }
+        return passwords
+    }
+
+    /// Writes auth.conf from the admin password and the users' (whole, owner-only).
+    func writeAuthConfig(spec: DeploymentSpec, password: String, users: [String: UserPasswords]) throws {
+        var config = RedisConfig([.init("requirepass", password)])
+        config.append(contentsOf: RedisConfigBuilder.accessControl(spec.auth.effectiveUsers, passwords: users))
+        let text = config.render(header: "Written by redisctl for local cluster \(clusterName): its users. Rewritten by deploy.")
+        if (try? String(contentsOf: authConfigURL, encoding: .utf8)) != text { try writePrivate(text, to: authConfigURL) }
+    }
+
+    public func userPasswords(for deployment: RedisDeployment) async throws -> [String: UserPasswords] {
+        var passwords: [String: UserPasswords] = [:]
+        for user in deployment.spec.auth.effectiveUsers {
+            guard let current = try readPassword(userPasswordURL(user.name)) else {
+                throw GeneralFailure(.cannotRun, "local cluster \(clusterName) has no password for user \(user.name) at "
+                                     + "\(userPasswordURL(user.name).path); run deploy --platform local")
+            }
+            passwords[user.name] = UserPasswords(current: current, previous: try readPassword(previousPasswordURL(user.name)))
+        }
+        return passwords
+    }
+
+    /// A password file's text without its line end; nil when there is none. An unreadable or empty
+    /// one fails: a password is never made up in place of one that is there.
+    func readPassword(_ url: URL) throws -> String? {
+        let data: Data
+        do {
+            guard let read = try SmallFile.read(url.path, limit: 4096) else { return nil }
+            data = read
+        } catch .tooLarge {
+            throw GeneralFailure(.cannotRun, "\(url.path) is larger than 4 KiB; not a password file")
+        } catch .unreadable(let reason) {
+            throw GeneralFailure(.cannotRun, "cannot read \(url.path): \(reason)")
+        }
+        guard let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+            throw GeneralFailure(.cannotRun, "\(url.path) holds no password; put it back, or remove the file for a new one")
+        }
+        return text
+    }
+}
