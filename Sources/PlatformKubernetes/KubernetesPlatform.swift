@@ -162,13 +162,13 @@ public struct KubernetesPlatform: Platform {
     /// The derived auth Secret, filled from the auth and user Secrets' passwords and rewritten by
     /// every deploy, so it follows a changed password. A dry run before those Secrets exist checks it
     /// with stand-in passwords.
-    private func authConfigSecret(dryRun: Bool) async throws -> CoreV1.Secret {
-        let password: String
+    func authConfigSecret(dryRun: Bool) async throws -> CoreV1.Secret {
+        let admin: UserPasswords
         var users: [String: UserPasswords] = [:]
         if dryRun, try await secretValues(named: deployment.spec.auth.secretName) == nil {
-            password = PasswordGenerator.generate(length: 32)
+            admin = UserPasswords(current: PasswordGenerator.generate(length: 32))
         } else {
-            password = try await self.password()
+            admin = try await userPasswords(ACLUsers.admin.name)
         }
         for user in deployment.spec.auth.effectiveUsers {
             if dryRun, try await secretValues(named: names.userSecret(user.name)) == nil {
@@ -177,7 +177,12 @@ public struct KubernetesPlatform: Platform {
                 users[user.name] = try await userPasswords(user.name)
             }
         }
-        return ManifestSet.authConfigSecret(for: deployment, password: password, users: users)
+        return ManifestSet.authConfigSecret(for: deployment, admin: admin, users: users)
+    }
+
+    /// Where a user's password is kept: the auth Secret for the admin, `<auth>-<user>` for the others.
+    func passwordSecretName(_ user: String, names: ManifestNames) -> String {
+        user == ACLUsers.admin.name ? names.authSecret : names.userSecret(user)
     }
 
     public func userPasswords(for deployment: RedisDeployment) async throws -> [String: UserPasswords] {
@@ -188,9 +193,9 @@ public struct KubernetesPlatform: Platform {
         return passwords
     }
 
-    /// A user's Secret: `password`, and during a rotation `previous-password`.
-    private func userPasswords(_ user: String, names: ManifestNames? = nil) async throws -> UserPasswords {
-        let name = (names ?? self.names).userSecret(user)
+    /// A user's Secret (the admin's: the auth Secret): `password`, and during a rotation `previous-password`.
+    func userPasswords(_ user: String, names: ManifestNames? = nil) async throws -> UserPasswords {
+        let name = passwordSecretName(user, names: names ?? self.names)
         guard let values = try await secretValues(named: name) else {
             throw GeneralFailure(.cannotRun, "Secret \(namespace)/\(name) (user \(user)'s password) is not there; deploy creates it")
         }

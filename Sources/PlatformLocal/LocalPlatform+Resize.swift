@@ -46,7 +46,8 @@ extension LocalPlatform {
     private func grow(record: inout ClusterRecord, to deployment: RedisDeployment, deadline: Deadline,
                       progress: any ProgressReporter) async throws {
         let password = try loadOrCreatePassword()
-        try writeAuthConfig(spec: deployment.spec, password: password, users: try loadOrCreateUserPasswords(for: deployment.spec))
+        try writeAuthConfig(spec: deployment.spec, admin: try adminPasswords(current: password),
+                            users: try loadOrCreateUserPasswords(for: deployment.spec))
         let wanted = deployment.spec.redisPodCount
         let existing = record.podCount
         if deployment.spec.tls.enabled {

@@ -11,8 +11,18 @@ extension LocalPlatform {
     var usersDirectory: URL { clusterDirectory.appendingPathComponent("users", isDirectory: true) }
     var authConfigURL: URL { clusterDirectory.appendingPathComponent("auth.conf") }
 
-    func userPasswordURL(_ name: String) -> URL { usersDirectory.appendingPathComponent(name) }
-    func previousPasswordURL(_ name: String) -> URL { usersDirectory.appendingPathComponent("\(name).previous") }
+    /// The admin's password files are `password` and `password.previous` beside the cluster record.
+    func userPasswordURL(_ name: String) -> URL {
+        name == ACLUsers.admin.name ? passwordURL : usersDirectory.appendingPathComponent(name)
+    }
+    func previousPasswordURL(_ name: String) -> URL {
+        userPasswordURL(name).deletingLastPathComponent().appendingPathComponent("\(userPasswordURL(name).lastPathComponent).previous")
+    }
+
+    /// The admin's passwords: `current`, and the one a rotation replaces.
+    func adminPasswords(current: String) throws -> UserPasswords {
+        UserPasswords(current: current, previous: try readPassword(previousPasswordURL(ACLUsers.admin.name)))
+    }
 
     /// Every user's passwords, making those that are missing.
     func loadOrCreateUserPasswords(for spec: DeploymentSpec) throws -> [String: UserPasswords] {
@@ -31,10 +41,9 @@ extension LocalPlatform {
         return passwords
     }
 
-    /// Writes auth.conf from the admin password and the users' (whole, owner-only).
-    func writeAuthConfig(spec: DeploymentSpec, password: String, users: [String: UserPasswords]) throws {
-        var config = RedisConfig([.init("requirepass", password)])
-        config.append(contentsOf: RedisConfigBuilder.accessControl(spec.auth.effectiveUsers, passwords: users))
+    /// Writes auth.conf from the admin's passwords and the users' (whole, owner-only).
+    func writeAuthConfig(spec: DeploymentSpec, admin: UserPasswords, users: [String: UserPasswords]) throws {
+        let config = RedisConfig(RedisConfigBuilder.accessControl(spec.auth.effectiveUsers, passwords: users, admin: admin))
         let text = config.render(header: "Written by redisctl for local cluster \(clusterName): its users. Rewritten by deploy.")
         if (try? String(contentsOf: authConfigURL, encoding: .utf8)) != text { try writePrivate(text, to: authConfigURL) }
     }
@@ -67,5 +76,30 @@ extension LocalPlatform {
             throw GeneralFailure(.cannotRun, "\(url.path) holds no password; put it back, or remove the file for a new one")
         }
         return text
+    }
+}
+
+extension LocalPlatform: PasswordRotating {
+    public func storedPasswords(of user: String, for deployment: RedisDeployment) async throws -> UserPasswords {
+        guard let current = try readPassword(userPasswordURL(user)) else {
+            throw GeneralFailure(.cannotRun, "local cluster \(clusterName) has no password for user \(user) at "
+                                 + "\(userPasswordURL(user).path); run deploy --platform local")
+        }
+        return UserPasswords(current: current, previous: try readPassword(previousPasswordURL(user)))
+    }
+
+    /// The previous password first, then the current one: a run cut short in between leaves both
+    /// the same, which the next run reads as no rotation begun.
+    public func storePasswords(_ passwords: UserPasswords, of user: String, for deployment: RedisDeployment,
+                               progress: any ProgressReporter) async throws {
+        if let previous = passwords.previous {
+            try writePrivate(previous + "\n", to: previousPasswordURL(user))
+        } else if FileManager.default.fileExists(atPath: previousPasswordURL(user).path) {
+            try FileManager.default.removeItem(at: previousPasswordURL(user))
+        }
+        try writePrivate(passwords.current + "\n", to: userPasswordURL(user))
+        let spec = deployment.spec
+        try writeAuthConfig(spec: spec, admin: try adminPasswords(current: try loadOrCreatePassword()),
+                            users: try loadOrCreateUserPasswords(for: spec))
     }
 }

@@ -224,7 +224,7 @@ public struct LocalPlatform: Platform {
             progress.step("local cluster \(clusterName) on \(subnet)")
         }
         let password = try loadOrCreatePassword()
-        try writeAuthConfig(spec: spec, password: password, users: try loadOrCreateUserPasswords(for: spec))
+        try writeAuthConfig(spec: spec, admin: try adminPasswords(current: password), users: try loadOrCreateUserPasswords(for: spec))
         // Scale changes the pod count; apply never removes pods that may still own slots.
         let podCount = max(spec.redisPodCount, record.podCount)
         record.podCount = podCount

@@ -10,9 +10,21 @@ extension DeploymentTarget {
     /// (under TLS with `--tls`, or when the spec turns it on); `deadline` bounds all they do (see
     /// `connectionOptions`).
     func connector(deadline: Deadline? = nil) async throws -> NodeConnector {
-        let dialer: any RedisDialer = try await clientTLS().map { TLSDialer(wrapping: platform.dialer, tls: $0) }
-            ?? platform.dialer
-        return NodeConnector(options: try await connectionOptions(deadline: deadline), dialer: dialer)
+        NodeConnector(options: try await connectionOptions(deadline: deadline), dialer: try await nodeDialer())
+    }
+
+    /// As `connector`, logged in as the admin with `password`, whatever `--user` says (commands
+    /// whose `--user` names the user they act on, not the one they log in as).
+    func adminConnector(password: String, deadline: Deadline) async throws -> NodeConnector {
+        var options = try await connectionOptions(deadline: deadline)
+        options.user = nil
+        options.password = password
+        return NodeConnector(options: options, dialer: try await nodeDialer())
+    }
+
+    /// The platform's dialer, under TLS when `--tls` or the spec asks.
+    func nodeDialer() async throws -> any RedisDialer {
+        try await clientTLS().map { TLSDialer(wrapping: platform.dialer, tls: $0) } ?? platform.dialer
     }
 
     /// `--tls` and its files when given; else, for a spec with TLS on, the platform's CA.

@@ -44,6 +44,8 @@ public enum ACLUsers {
         + "+cluster|myid +cluster|shards +cluster|slots +dbsize +function|list")
 
     public static let builtIn = [application, exporter, replication, backup]
+    /// The admin: redisctl, the probes, operators.
+    public static let admin = ACLUserSpec(name: "default", rules: "~* &* +@all")
     /// Names a spec may not give: the admin user, and `config` (the auth config Secret's suffix).
     public static let reservedNames: Set<String> = ["default", "config"]
 }
@@ -74,11 +76,14 @@ public struct UserPasswords: Sendable, Equatable, Codable {
 }
 
 extension RedisConfigBuilder {
-    /// The users as redis.conf lines: `user` with each password's SHA-256 (the file never holds a
-    /// user's password), and the replication user for replicas (`masteruser`, `masterauth`: the
-    /// one password a replica must send as it is). Users without passwords are left out.
-    public static func accessControl(_ users: [ACLUserSpec], passwords: [String: UserPasswords]) -> [RedisConfigDirective] {
+    /// The users as redis.conf lines: the admin (`default`) and every user by each password's
+    /// SHA-256 (the file holds no user's password), and the replication user for replicas
+    /// (`masteruser`, `masterauth`: the one password a replica must send as it is). Users without
+    /// passwords are left out.
+    public static func accessControl(_ users: [ACLUserSpec], passwords: [String: UserPasswords],
+                                     admin: UserPasswords?) -> [RedisConfigDirective] {
         var directives: [RedisConfigDirective] = []
+        if let admin { directives.append(.init(name: "user", arguments: aclArguments(ACLUsers.admin, admin))) }
         if let replication = passwords[ACLUsers.replication.name] {
             directives.append(.init("masteruser", ACLUsers.replication.name))
             directives.append(.init("masterauth", replication.current))

@@ -8,6 +8,6 @@ struct Redisctl: AsyncParsableCommand {
         abstract: "Deploy and operate a production Redis Cluster on Kubernetes or on this machine.",
         version: RedisCtlVersion.current,
         subcommands: [Render.self, Deploy.self, InitCluster.self, Scale.self, Verify.self, Backup.self, Restore.self,
-                      Benchmark.self, Connection.self, RotateCerts.self, Destroy.self]
+                      Benchmark.self, Connection.self, RotateCerts.self, RotatePassword.self, Destroy.self]
     )
 }

@@ -90,7 +90,10 @@ struct Built {
         }
         let derived = try built.one(CoreV1.Secret.self, names.authConfigSecret)
         let text = try #require(derived.data?["auth.conf"].flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) })
-        #expect(text.contains("\nrequirepass \(password)\n"), "\(text)")
+        // The admin by its password's hash too; its password, for the probes, in a key of its own.
+        #expect(text.contains("\nuser default reset on #\(RedisConfigBuilder.passwordHash(password)) ~* &* +@all\n"), "\(text)")
+        #expect(!text.contains(password))
+        #expect(derived.data?["admin-password"].flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) } == password)
         // The users by their passwords' hashes; replicas log in as the replication user, whose
         // password is the one a replica must send as it is.
         #expect(text.contains("\nmasteruser replication\nmasterauth replication-pw-Q3\n"), "\(text)")
@@ -164,7 +167,9 @@ struct Built {
         #expect(exporter.ports?.first?.containerPort == 9121)
         // The exporter logs in as the exporter user, whose rules hold nothing that writes.
         #expect(exporter.env?.first { $0.name == "REDIS_USER" }?.value == "exporter")
-        #expect(exporter.env?.first { $0.name == "REDIS_PASSWORD" }?.valueFrom?.secretKeyRef?.name == "redis-auth-exporter")
+        // Its password from the mounted file the kubelet keeps current, not from the environment.
+        #expect(exporter.env?.first { $0.name == "REDIS_PASSWORD_FILE" }?.value == "/etc/redis/auth/exporter-passwords.json")
+        #expect(exporter.env?.contains { $0.name == "REDIS_PASSWORD" } == false)
         let claim = try #require(set.spec.volumeClaimTemplates?.first)
         #expect(claim.spec.resources.requests["storage"]?.text == "100Gi")
         #expect(claim.spec.storageClassName == nil)

@@ -22,11 +22,13 @@ import TestSupport
             try await exporterUser(environment, password: try #require(passwords["exporter"]?.current))
             try await backupUser(environment, password: try #require(passwords["backup"]?.current))
             try await replicasUseTheReplicationUser(environment)
+            try await rotatePasswordsUnderLoad(environment, passwords: passwords)
             try await usersSurviveARestart(environment, passwords: passwords)
             try await aChangedSpecReachesTheRunningNodes(environment)
         }
     }
 
+    /// The admin's options as they are now (rotate-password changes the password).
     var adminOptions: (LocalTestEnvironment) async throws -> RedisConnectionOptions {
         { RedisConnectionOptions(password: try await $0.localPlatform.password()) }
     }
@@ -126,6 +128,67 @@ import TestSupport
             #expect(user == "replication", "\(pod.name): masteruser \(user ?? "none")")
             if replication.contains("role:slave") { #expect(replication.contains("master_link_status:up"), "\(pod.name)") }
         }
+    }
+
+    /// The app, replication and admin passwords rotated while writers logged in with the old app
+    /// password keep writing: no write fails, the old password logs in until --finish and not after,
+    /// no process restarts, no replica resynchronises.
+    func rotatePasswordsUnderLoad(_ environment: LocalTestEnvironment, passwords: [String: UserPasswords]) async throws {
+        let platform = environment.localPlatform
+        let seeds = try await platform.pods().map(\.endpoint)
+        let oldApp = try #require(passwords["app"]?.current)
+        let oldAdmin = try await platform.password()
+        let before = try await LocalTLSClusterTests.processesAndSyncs(seeds, password: oldAdmin, dialer: TCPDialer())
+        func rotate(_ user: String, finish: Bool = false) async throws {
+            var settings = environment.settings()
+            settings.user = user
+            let run = await environment.run(settings) { try await RotatePasswordCommand(finish: finish).run($0) }
+            try #require(run.status == 0, "rotate-password --user \(user)\(finish ? " --finish" : ""): \(run.stderr)")
+        }
+        func logsIn(_ user: String, _ password: String) async -> Bool {
+            guard let connection = try? await RedisConnection.connect(to: seeds[0], options: .init(user: user, password: password)) else {
+                return false
+            }
+            await connection.close()
+            return true
+        }
+        let writers = AcknowledgedWriters(count: 2, seeds: seeds, password: oldApp, user: "app", prefix: "passwords:")
+        try await writers.running {
+            try await rotate("app")
+            try await rotate("replication")
+            try await rotate("replication", finish: true)
+            try await rotate("default")
+            let deployed = try #require(try await platform.deployedSpec())
+            let newApp = try await platform.userPasswords(for: deployed)["app"]?.current
+            #expect(newApp != nil && newApp != oldApp)
+            #expect(await logsIn("app", oldApp), "the old app password is refused before --finish")
+            #expect(await logsIn("app", newApp ?? ""))
+            let rotatedAdmin = try await platform.password()
+            #expect(await logsIn("default", oldAdmin))
+            #expect(await logsIn("default", rotatedAdmin))
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(writers.acknowledgedWrites > 100)
+        #expect(writers.failures.isEmpty, "\(writers.failures.prefix(3))")
+        try await rotate("app", finish: true)
+        try await rotate("default", finish: true)
+        let newAdmin = try await platform.password()
+        let deployed = try #require(try await platform.deployedSpec())
+        let newApp = try #require(try await platform.userPasswords(for: deployed)["app"]?.current)
+        let oldAppLogsIn = await logsIn("app", oldApp), oldAdminLogsIn = await logsIn("default", oldAdmin)
+        #expect(!oldAppLogsIn, "the old app password still logs in after --finish")
+        #expect(!oldAdminLogsIn, "the old admin password still logs in after --finish")
+        #expect(await logsIn("app", newApp))
+        #expect(await logsIn("default", newAdmin))
+        let reader = ClusterTestClient(seeds: seeds, password: newApp, user: "app")
+        let lost = try await writers.check(using: reader)
+        await reader.close()
+        #expect(lost.isEmpty, "acknowledged writes lost: \(lost.prefix(5))")
+        let after = try await LocalTLSClusterTests.processesAndSyncs(seeds, password: newAdmin, dialer: TCPDialer())
+        #expect(after == before, "process ids or replica resyncs changed: \(before) -> \(after)")
+        let auth = try String(contentsOf: environment.clusterDirectory.appendingPathComponent("auth.conf"), encoding: .utf8)
+        #expect(!auth.contains(RedisConfigBuilder.passwordHash(oldApp)), "auth.conf still lets the old app password in")
+        #expect(!FileManager.default.fileExists(atPath: environment.clusterDirectory.appendingPathComponent("users/app.previous").path))
     }
 
     /// A replica killed and started again by deploy: its users come from auth.conf, and it

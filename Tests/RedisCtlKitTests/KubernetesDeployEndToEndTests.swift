@@ -2,6 +2,7 @@ import ClusterOps
 import Foundation
 import RESP
 import RedisCtlCore
+import Spec
 import Testing
 import TestSupport
 @testable import RedisCtlKit
@@ -49,6 +50,8 @@ import TestSupport
             #expect(masterUser?.map?.first?.value.string == "replication")
             await connection.close()
         }
+
+        try await rotateAPassword(server: server, kubelet: kubelet, environment: environment, settings: settings)
 
         // The kubelet has 3 nodes in 2 zones: every replica is off its master's node; one master's
         // zone cannot be avoided, which the check reports as a warning, not a failure.
@@ -129,5 +132,44 @@ import TestSupport
                 "the partition guards the pods again")
         let pods = server.objects("pods", namespace: "redis-system")
         #expect(pods.count == 6 && pods.allSatisfy { $0["metadata"]["labels"]["controller-revision-hash"].string == revision })
+    }
+
+    /// rotate-password through port-forward: the app user's Secret holds both passwords until
+    /// --finish, every pod takes the new one live, and no pod restarts.
+    func rotateAPassword(server: FakeKubernetesAPIServer, kubelet: FakeKubelet, environment: LocalTestEnvironment,
+                         settings: GlobalSettings) async throws {
+        func secretValue(_ name: String, _ key: String) -> String? {
+            server.object("secrets", namespace: "redis-system", name: name)?["data"][key].string
+                .flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+        }
+        let pids = kubelet.runningPIDs
+        let oldApp = try #require(secretValue("redis-auth-app", "password"))
+        var rotating = settings
+        rotating.user = "app"
+        let start = await environment.run(rotating) { try await RotatePasswordCommand().run($0) }
+        try #require(start.status == 0, "rotate-password --user app: \(start.stderr)")
+        let newApp = try #require(secretValue("redis-auth-app", "password"))
+        #expect(newApp != oldApp && secretValue("redis-auth-app", "previous-password") == oldApp)
+        let ips = server.objects("pods", namespace: "redis-system").compactMap { $0["status"]["podIP"].string }
+        func logsIn(_ password: String) async -> Bool {
+            var all = true
+            for ip in ips {
+                let connection = try? await RedisConnection.connect(to: RedisEndpoint(host: ip, port: 6379),
+                                                                    options: .init(user: "app", password: password))
+                if let connection { await connection.close() } else { all = false }
+            }
+            return all
+        }
+        #expect(await logsIn(oldApp), "the old password is refused before --finish")
+        #expect(await logsIn(newApp))
+        let finish = await environment.run(rotating) { try await RotatePasswordCommand(finish: true).run($0) }
+        try #require(finish.status == 0, "rotate-password --user app --finish: \(finish.stderr)")
+        #expect(secretValue("redis-auth-app", "previous-password") == nil)
+        let oldStillLogsIn = await logsIn(oldApp)
+        #expect(!oldStillLogsIn)
+        #expect(await logsIn(newApp))
+        let auth = try #require(secretValue("redis-auth-config", "auth.conf"))
+        #expect(auth.contains(RedisConfigBuilder.passwordHash(newApp)) && !auth.contains(RedisConfigBuilder.passwordHash(oldApp)))
+        #expect(kubelet.runningPIDs == pids, "a pod restarted")
     }
 }

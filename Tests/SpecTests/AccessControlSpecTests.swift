@@ -46,8 +46,9 @@ import Testing
     @Test func theConfigLinesCarryHashesAndTheReplicationCredentials() {
         let lines = RedisConfigBuilder.accessControl(AuthSpec().effectiveUsers, passwords: [
             "app": UserPasswords(current: "a1", previous: "a0"), "replication": UserPasswords(current: "r1"),
-        ]).map(\.line)
-        #expect(lines.first == "masteruser replication" && lines.dropFirst().first == "masterauth r1")
+        ], admin: UserPasswords(current: "root")).map(\.line)
+        #expect(lines.first == "user default reset on #\(RedisConfigBuilder.passwordHash("root")) ~* &* +@all", "\(lines)")
+        #expect(lines.dropFirst().first == "masteruser replication" && lines.dropFirst(2).first == "masterauth r1")
         let app = RedisConfigBuilder.passwordHash("a1"), old = RedisConfigBuilder.passwordHash("a0")
         #expect(lines.contains("user app reset on #\(app) #\(old) ~* &* +@all -@admin -@dangerous"), "\(lines)")
         #expect(!lines.contains { $0.contains("exporter") }, "a user without a password is left out")

@@ -67,6 +67,9 @@ enum RedisConfigMapBuilder {
         if [ "${REDIS_TLS:-no}" = "yes" ]; then
           tls="--tls --cacert /etc/redis/tls/ca.crt"
         fi
+        # The admin password from the mounted file the kubelet keeps current (never an argument).
+        REDISCLI_AUTH=$(cat /etc/redis/auth/admin-password 2>/dev/null || true)
+        export REDISCLI_AUTH
         # shellcheck disable=SC2086
         reply=$(timeout 4 redis-cli --no-auth-warning $tls -h 127.0.0.1 -p 6379 ping 2>&1) || true
         case "$1:$reply" in

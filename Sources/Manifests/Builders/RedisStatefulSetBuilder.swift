@@ -60,8 +60,6 @@ enum RedisStatefulSetBuilder {
             .fromField("POD_IP", fieldPath: "status.podIP"),
             .fromField("POD_NAME", fieldPath: "metadata.name"),
             .init(name: "POD_HOSTNAME", value: "$(POD_NAME).\(names.headlessService).\(names.namespace).svc"),
-            // redis-cli in the probes reads the password from here, never from its arguments.
-            .fromSecret("REDISCLI_AUTH", secret: spec.auth.secretName, key: "password"),
             .init(name: "REDIS_TLS", value: spec.tls.enabled ? "yes" : "no"),
         ]
         let command: [String]

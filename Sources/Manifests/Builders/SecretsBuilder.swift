@@ -28,13 +28,13 @@ enum SecretsBuilder {
         // would be rejected.
         var rendered: [String: UserPasswords] = [:]
         for (name, password) in context.options.userPasswords { rendered[name] = UserPasswords(current: password) }
-        let derived = authConfig(context, password: context.options.withSecrets ? context.options.password : nil,
-                                 users: context.options.withSecrets ? rendered : [:])
+        let admin = context.options.withSecrets ? context.options.password.map { UserPasswords(current: $0) } : nil
+        let derived = authConfig(context, admin: admin, users: context.options.withSecrets ? rendered : [:])
         return [auth] + users + [derived, s3]
     }
 
     /// A Secret holding one password under `password`, which `deploy` generates when it creates it.
-    private static func passwordSecret(_ context: ManifestContext, name: String, password: String?) -> CoreV1.Secret {
+    static func passwordSecret(_ context: ManifestContext, name: String, password: String?) -> CoreV1.Secret {
         var secret = CoreV1.Secret(
             metadata: context.metadata(name, .redis, annotations: [
                 createOnlyAnnotation: "true",
@@ -46,38 +46,66 @@ enum SecretsBuilder {
         return secret
     }
 
-    /// The key of the derived Secret, mounted in the Redis pods at `RedisConfigMapBuilder.authPath`.
+    /// The keys of the derived Secret, mounted in the Redis pods at `RedisConfigMapBuilder.authPath`:
+    /// the users for redis-server, the admin password for the probes, the exporter's password file.
     static let authConfigKey = "auth.conf"
+    static let adminPasswordKey = "admin-password"
+    static let exporterPasswordsKey = "exporter-passwords.json"
     /// Marks the derived Secret `deploy` rewrites from the auth Secret's password on every run.
     static let derivedFromAnnotation = "redisctl.io/derived-from"
 
-    /// The redis.conf lines that carry the passwords, so they reach redis-server through a file
-    /// and never its command line: the admin's, and the ACL users' as hashes (see
-    /// `RedisConfigBuilder.accessControl`). Without a password (a render without secrets) it is
-    /// empty and `deploy` fills it.
-    static func authConfig(_ context: ManifestContext, password: String?, users: [String: UserPasswords]) -> CoreV1.Secret {
+    /// What the pods read their credentials from, as files that the kubelet keeps up to date (an
+    /// environment variable would keep the password the container started with): redis-server's
+    /// users (see `RedisConfigBuilder.accessControl`), the admin password the probes log in with,
+    /// and the exporter's password file. Without passwords (a render without secrets) it is empty
+    /// and `deploy` fills it.
+    static func authConfig(_ context: ManifestContext, admin: UserPasswords?, users: [String: UserPasswords]) -> CoreV1.Secret {
         var secret = CoreV1.Secret(
             metadata: context.metadata(context.names.authConfigSecret, .redis, annotations: [
                 derivedFromAnnotation: context.spec.auth.secretName,
-                keysAnnotation: authConfigKey,
+                keysAnnotation: [authConfigKey, adminPasswordKey, exporterPasswordsKey].joined(separator: ","),
             ]),
             type: "Opaque")
-        if let password {
-            var config = RedisConfig([.init("requirepass", password)])
-            config.append(contentsOf: RedisConfigBuilder.accessControl(context.spec.auth.effectiveUsers, passwords: users))
+        if let admin {
+            let config = RedisConfig(RedisConfigBuilder.accessControl(context.spec.auth.effectiveUsers, passwords: users, admin: admin))
             let lines = config.render(header: "Derived by redisctl from Secret \(context.spec.auth.secretName) and the users' "
                                       + "Secrets; rewritten by every deploy.")
-            secret.data = [authConfigKey: Data(lines.utf8).base64EncodedString()]
+            func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+            var data: SortedMap<String> = [authConfigKey: base64(lines), adminPasswordKey: base64(admin.current)]
+            if let exporter = users[ACLUsers.exporter.name] {
+                data[exporterPasswordsKey] = base64(exporterPasswordFile(context, password: exporter.current))
+            }
+            secret.data = data
         }
         return secret
+    }
+
+    /// redis_exporter's `--redis.password-file`: the password by the address it scrapes, read at
+    /// every connect (so a rotated password needs no restart).
+    static func exporterPasswordFile(_ context: ManifestContext, password: String) -> String {
+        let object = [ExporterContainer.redisAddress(context): password]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 }
 
 extension ManifestSet {
     /// The derived auth Secret with the passwords' redis.conf lines, as `deploy` applies it.
-    public static func authConfigSecret(for deployment: RedisDeployment, password: String,
+    public static func authConfigSecret(for deployment: RedisDeployment, admin: UserPasswords,
                                         users: [String: UserPasswords]) -> CoreV1.Secret {
-        SecretsBuilder.authConfig(ManifestContext(deployment, options: RenderOptions()), password: password, users: users)
+        SecretsBuilder.authConfig(ManifestContext(deployment, options: RenderOptions()), admin: admin, users: users)
+    }
+
+    /// A user's password Secret (the admin's: the auth Secret) as `rotate-password` writes it:
+    /// `password`, and while a rotation is under way the one it replaces, `previous-password`.
+    public static func passwordSecret(for deployment: RedisDeployment, user: String, passwords: UserPasswords) -> CoreV1.Secret {
+        let context = ManifestContext(deployment, options: RenderOptions())
+        let name = user == ACLUsers.admin.name ? context.spec.auth.secretName : context.names.userSecret(user)
+        var secret = SecretsBuilder.passwordSecret(context, name: name, password: nil)
+        var data: SortedMap<String> = ["password": Data(passwords.current.utf8).base64EncodedString()]
+        if let previous = passwords.previous { data["previous-password"] = Data(previous.utf8).base64EncodedString() }
+        secret.data = data
+        return secret
     }
 
     /// Whether deploy generates `object`'s `password` when it creates it (the auth and user Secrets).

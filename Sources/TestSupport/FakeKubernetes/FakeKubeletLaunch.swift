@@ -151,7 +151,8 @@ struct FakeKubeletLaunch {
         ]
         return FakeKubeletLaunch(
             arguments: arguments, files: files, directories: directories,
-            password: passwordArgument(in: arguments) ?? requirepass(in: files) ?? environment["REDIS_PASSWORD"],
+            password: passwordArgument(in: arguments) ?? adminPassword(in: files) ?? requirepass(in: files)
+                ?? environment["REDIS_PASSWORD"],
             tlsCACertificate: tlsCACertificate, refreshedFiles: refreshed
         )
     }
@@ -233,7 +234,12 @@ struct FakeKubeletLaunch {
         return token
     }
 
-    /// The `requirepass` of a mounted config file (the included auth.conf), unquoted.
+    /// A mounted `admin-password` (the derived auth Secret's key the pods' probe logs in with).
+    private static func adminPassword(in files: [(path: URL, contents: String)]) -> String? {
+        files.first { $0.path.lastPathComponent == "admin-password" }?.contents
+    }
+
+    /// The `requirepass` of a mounted config file (an included auth.conf), unquoted.
     private static func requirepass(in files: [(path: URL, contents: String)]) -> String? {
         for file in files {
             for line in file.contents.split(separator: "\n") where line.hasPrefix("requirepass ") {

@@ -1,0 +1,104 @@
+import ClusterOps
+import Foundation
+import Platforms
+import RESP
+import RedisCtlCore
+import Spec
+
+/// `rotate-password [--user U] [--finish]`: a user's password changed on running nodes with no
+/// restart. The first run gives every node the new password beside the old one, then keeps it (the
+/// Secret or file, and auth.conf for restarts): clients holding the old one keep working, new ones
+/// get the new one. `--finish` takes the old one away. redisctl logs in as the admin throughout.
+public struct RotatePasswordCommand: Sendable {
+    public var finish: Bool
+
+    public init(finish: Bool = false) { self.finish = finish }
+
+    public func run(_ context: CommandContext) async throws -> Int32 {
+        try await DeploymentTarget.with(context) { target in
+            guard target.settings.nodes == nil, let rotating = target.platform as? any PasswordRotating else {
+                throw GeneralFailure(.usage, "rotate-password needs the platform that keeps the passwords; it cannot work from --nodes")
+            }
+            let deployment = target.deployment
+            let userName = target.settings.user ?? ACLUsers.admin.name
+            let user: ACLUserSpec
+            if userName == ACLUsers.admin.name {
+                user = ACLUsers.admin
+            } else if let found = deployment.spec.auth.effectiveUsers.first(where: { $0.name == userName }) {
+                user = found
+            } else {
+                throw GeneralFailure(.usage, "cluster \(target.clusterName) has no user \(userName); its users: default, "
+                                     + deployment.spec.auth.effectiveUsers.map(\.name).joined(separator: ", "))
+            }
+            let deadline = context.deadline()
+            let pods = try await target.nodes()
+            if let down = pods.first(where: { !$0.ready }) {
+                throw GeneralFailure(.operationFailed, "\(down.name) is not running; every node must learn the new password. "
+                                     + "Run deploy first (nothing was changed)")
+            }
+            let progress = context.progress
+            let stored = try await rotating.storedPasswords(of: user.name, for: deployment)
+            let underWay = stored.previous.map { $0 != stored.current } ?? false
+            let outcome: RotatePasswordResult.Outcome
+            let passwords: UserPasswords
+            switch (finish, underWay) {
+            case (false, false):
+                passwords = UserPasswords(current: PasswordGenerator.generate(length: 32), previous: stored.current)
+                outcome = .started
+            case (false, true):
+                passwords = stored
+                outcome = .underWay
+            case (true, true):
+                passwords = UserPasswords(current: stored.current)
+                outcome = .finished
+            case (true, false):
+                passwords = UserPasswords(current: stored.current)
+                outcome = .nothingUnderWay
+            }
+            // The nodes first: a password is kept only once every node takes it, so a run cut short
+            // never leaves redisctl or a restarted node with a password the others refuse.
+            progress.step("\(user.name): \(outcome.progress) on \(pods.count) nodes")
+            let admin = userName == ACLUsers.admin.name ? stored.current : try await target.platform.password()
+            let replication = user.name == ACLUsers.replication.name ? (user: user.name, password: passwords.current) : nil
+            try await AccessControlSync(connector: try await target.adminConnector(password: admin, deadline: deadline))
+                .apply(users: [RedisConfigBuilder.aclArguments(user, passwords)], replication: replication,
+                       to: pods.map { (name: $0.name, endpoint: $0.endpoint) })
+            try await rotating.storePasswords(passwords, of: user.name, for: deployment, progress: progress)
+            try context.emit(RotatePasswordResult(cluster: target.clusterName, user: user.name, outcome: outcome,
+                                                  nodes: pods.map(\.name)))
+            return 0
+        }
+    }
+}
+
+struct RotatePasswordResult: CommandResult, Codable {
+    enum Outcome: String, Codable {
+        case started, underWay = "under-way", finished, nothingUnderWay = "nothing-under-way"
+
+        var progress: String {
+            switch self {
+            case .started: "a new password beside the old one"
+            case .underWay: "the rotation under way given again"
+            case .finished: "the old password taken away"
+            case .nothingUnderWay: "no rotation under way; the password given again"
+            }
+        }
+    }
+
+    let cluster: String
+    let user: String
+    let outcome: Outcome
+    let nodes: [String]
+
+    var text: String {
+        switch outcome {
+        case .started, .underWay:
+            "\(cluster): user \(user) has a new password (the old one still works); move clients to it, then run "
+                + "rotate-password\(user == ACLUsers.admin.name ? "" : " --user \(user)") --finish"
+        case .finished:
+            "\(cluster): user \(user)'s old password no longer logs in"
+        case .nothingUnderWay:
+            "\(cluster): no rotation of user \(user) under way; every node has its password"
+        }
+    }
+}
