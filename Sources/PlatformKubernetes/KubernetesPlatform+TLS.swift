@@ -7,15 +7,16 @@ import RedisCtlCore
 import Spec
 
 /// TLS on Kubernetes: when the spec turns it on, the pods mount the TLS Secret. `deploy` makes it
-/// (and a CA kept in a Secret of its own) when it is not there; one that is there, the operator's
-/// or cert-manager's, is used as it is.
+/// (and a CA kept in a Secret of its own) when it is not there and the spec names no cert-manager
+/// issuer; one that is there, the operator's or cert-manager's, is used as it is.
 extension KubernetesPlatform {
     /// The two Secrets to create, or nil when TLS is off or the TLS Secret already exists. A CA
     /// Secret left from an earlier deploy signs the new certificate, so clients that trust it keep
     /// working.
     func tlsSecretsToCreate(for deployment: RedisDeployment) async throws -> [CoreV1.Secret]? {
         let spec = deployment.spec
-        guard spec.tls.enabled else { return nil }
+        // With an issuer, cert-manager makes the Secret from the Certificate deploy applies.
+        guard spec.tls.enabled, spec.tls.issuer == nil else { return nil }
         let path = CoreV1.Secret.resource.objectPath(name: spec.tls.secretName, namespace: namespace)
         if try await client.get(path) != nil { return nil }
         let now = Date()

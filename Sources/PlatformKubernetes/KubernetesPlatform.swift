@@ -86,6 +86,13 @@ public struct KubernetesPlatform: Platform {
         }
         for advisory in deployment.spec.manifestAdvisories { progress.warning(advisory) }
         let available = try await client.discoverGroupVersions()
+        let certificates = CertManagerV1.Certificate.resource.apiVersion
+        if let issuer = deployment.spec.tls.issuer, !available.contains(certificates) {
+            // Without cert-manager no one would make the TLS Secret, and the pods would wait for it.
+            throw GeneralFailure(.cannotRun, "spec.tls.issuer names \(issuer.kind) \(issuer.name), but the cluster does not serve "
+                                 + "\(certificates): install cert-manager, or drop the issuer for deploy to make the certificate "
+                                 + "(nothing was changed)")
+        }
         var skippedGroups = Set<String>()
         return objects.filter { object in
             let apiVersion = type(of: object).resource.apiVersion

@@ -24,13 +24,17 @@ public struct AuthSpec: Codable, Sendable, Equatable {
 public struct TLSSpec: Codable, Sendable, Equatable {
     public var enabled: Bool
     public var secretName: String
+    /// A cert-manager issuer: deploy then asks it for the certificate (a `Certificate` object)
+    /// instead of making the TLS Secret itself. Kubernetes only.
+    public var issuer: TLSIssuerRef?
 
-    public init(enabled: Bool = false, secretName: String = "redis-tls") {
+    public init(enabled: Bool = false, secretName: String = "redis-tls", issuer: TLSIssuerRef? = nil) {
         self.enabled = enabled
         self.secretName = secretName
+        self.issuer = issuer
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case enabled, secretName }
+    enum CodingKeys: String, CodingKey, CaseIterable { case enabled, secretName, issuer }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -38,6 +42,30 @@ public struct TLSSpec: Codable, Sendable, Equatable {
         let d = TLSSpec()
         enabled = try c.value(.enabled, or: d.enabled)
         secretName = try c.value(.secretName, or: d.secretName)
+        issuer = try c.decodeIfPresent(TLSIssuerRef.self, forKey: .issuer)
+    }
+}
+
+/// cert-manager's `issuerRef`: an `Issuer` in the deployment's namespace or a `ClusterIssuer`.
+public struct TLSIssuerRef: Codable, Sendable, Equatable {
+    public var name: String
+    public var kind: String
+    public var group: String
+
+    public init(name: String, kind: String = "Issuer", group: String = "cert-manager.io") {
+        self.name = name
+        self.kind = kind
+        self.group = group
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, kind, group }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        kind = try c.value(.kind, or: "Issuer")
+        group = try c.value(.group, or: "cert-manager.io")
     }
 }
 

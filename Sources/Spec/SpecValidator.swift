@@ -19,6 +19,14 @@ public enum SpecValidator {
               "'\(deployment.metadata.name)' is not a DNS label (lowercase letters, digits and '-', at most 52 characters)")
         check(isDNSLabel(deployment.metadata.namespace), "metadata.namespace",
               "'\(deployment.metadata.namespace)' is not a DNS label")
+        if let issuer = spec.tls.issuer {
+            check(issuer.name.count <= 253 && issuer.name.split(separator: ".", omittingEmptySubsequences: false)
+                    .allSatisfy { isDNSLabel(String($0)) }, "spec.tls.issuer.name", "'\(issuer.name)' is not an issuer name")
+            check(!issuer.kind.isEmpty && issuer.kind.allSatisfy { $0.isLetter }, "spec.tls.issuer.kind",
+                  "'\(issuer.kind)' is not a kind (Issuer, ClusterIssuer, or an external issuer's)")
+            check(!issuer.group.isEmpty && !issuer.group.contains(" "), "spec.tls.issuer.group", "'\(issuer.group)' is not an API group")
+            check(spec.tls.enabled, "spec.tls.issuer", "names an issuer, but tls.enabled is false")
+        }
         for (index, user) in (spec.auth.users ?? []).enumerated() {
             let path = "spec.auth.users[\(index)]"
             // The name ends a Secret's name (`<secretName>-<user>`).

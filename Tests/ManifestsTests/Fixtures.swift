@@ -47,6 +47,13 @@ enum Shapes {
         return deployment
     }
 
+    /// TLS from a cert-manager ClusterIssuer: a Certificate object instead of a made Secret.
+    static var certManager: RedisDeployment {
+        var deployment = tls
+        deployment.spec.tls.issuer = TLSIssuerRef(name: "internal-ca", kind: "ClusterIssuer")
+        return deployment
+    }
+
     static var noNetworkPolicy: RedisDeployment {
         var deployment = RedisDeployment.defaults
         deployment.spec.networkPolicy.enabled = false
@@ -64,6 +71,6 @@ enum Shapes {
 
     static var all: [(String, RedisDeployment)] {
         [("default", .defaults), ("5x2", fiveMastersTwoReplicas), ("sentinel", sentinel), ("tls", tls),
-         ("no-network-policy", noNetworkPolicy), ("storage-class", customStorageClass)]
+         ("cert-manager", certManager), ("no-network-policy", noNetworkPolicy), ("storage-class", customStorageClass)]
     }
 }

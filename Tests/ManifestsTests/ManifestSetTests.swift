@@ -352,6 +352,25 @@ struct Built {
         #expect(daily.spec.jobTemplate.spec.template.spec.containers.first?.args?.contains("--tls") == true)
     }
 
+    /// With an issuer, a cert-manager Certificate keeps the pods' Secret, naming what deploy's own
+    /// certificate names; without one there is none.
+    @Test func anIssuerBringsACertManagerCertificate() throws {
+        #expect(try Built(Shapes.tls).all(CertManagerV1.Certificate.self).isEmpty)
+        let built = try Built(Shapes.certManager)
+        let certificate = try built.one(CertManagerV1.Certificate.self, "redis-tls")
+        #expect(certificate.spec.secretName == "redis-tls")
+        #expect(certificate.spec.issuerRef == .init(name: "internal-ca", kind: "ClusterIssuer", group: "cert-manager.io"))
+        let names = TLSSecretsBuilder.certificateNames(for: Shapes.certManager)
+        #expect(certificate.spec.dnsNames == names.dnsNames && certificate.spec.ipAddresses == ["127.0.0.1"])
+        #expect(certificate.spec.dnsNames.contains("*.redis-cluster-headless.redis-system.svc"))
+        #expect(certificate.spec.usages?.contains("client auth") == true, "nodes dial their peers with it")
+        // Applied before the pods that mount its Secret.
+        let order = built.groups.allObjects.map(\.displayName)
+        let certificateIndex = try #require(order.firstIndex { $0.hasPrefix("Certificate") })
+        let statefulSetIndex = try #require(order.firstIndex { $0.hasPrefix("StatefulSet") })
+        #expect(certificateIndex < statefulSetIndex)
+    }
+
     @Test func networkPolicyOffLeavesTheFileOut() throws {
         let built = try Built(Shapes.noNetworkPolicy)
         #expect(!built.fileNames.contains("network-policy.yaml"))

@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct ValidatorTests {
     /// The oldest Kubernetes the deployment supports; the newest is kubernetes-validate's default.
     static let oldestKubernetes = "1.28.0"
-    static let crdKinds = ["ServiceMonitor", "PrometheusRule"]
+    static let crdKinds = ["ServiceMonitor", "PrometheusRule", "Certificate"]
 
     static func renderedDirectory(_ deployment: RedisDeployment) throws -> URL {
         let directory = try Fixtures.temporaryDirectory()
@@ -66,6 +66,27 @@ import Testing
         guard let result = try ExternalTool(name: "python3").run(["-c", script, monitoring, schemas]) else { return }
         #expect(result.exitCode == 0, "\(result.output)")
         #expect(result.output.contains("checked 2"), "\(result.output)")
+    }
+
+    /// The cert-manager Certificate against the schema of cert-manager's own CRD.
+    @Test func theCertificateMatchesCertManagersCRDSchema() throws {
+        let directory = try Self.renderedDirectory(Shapes.certManager)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let secrets = directory.appendingPathComponent(ManifestFileName.secrets).path
+        let schema = Fixtures.directory.appendingPathComponent("crd-schemas/certificate-cert-manager-v1.json").path
+        let script = """
+            import json, sys, yaml, jsonschema
+            schema = json.load(open(sys.argv[2]))
+            certificates = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "Certificate"]
+            for doc in certificates:
+                for error in jsonschema.Draft202012Validator(schema).iter_errors(doc):
+                    print(f"{doc['metadata']['name']}: {list(error.path)}: {error.message}")
+                    sys.exit(1)
+            print(f"checked {len(certificates)}")
+            """
+        guard let result = try ExternalTool(name: "python3").run(["-c", script, secrets, schema]) else { return }
+        #expect(result.exitCode == 0, "\(result.output)")
+        #expect(result.output.contains("checked 1"), "\(result.output)")
     }
 
     @Test(arguments: Shapes.all.map(\.0))

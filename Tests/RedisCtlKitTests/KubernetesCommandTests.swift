@@ -107,6 +107,21 @@ import TestSupport
 
     /// Pods whose redis-server cannot start: deploy gives up at --timeout with exit 1, naming the
     /// pods and what the kubelet last said about them.
+    /// An issuer in the spec without cert-manager in the cluster: no one would make the TLS Secret,
+    /// so deploy stops before it writes anything.
+    @Test func anIssuerWithoutCertManagerChangesNothing() async throws {
+        try await Self.withFakeCluster(spec: "tls: {enabled: true, issuer: {name: internal-ca, kind: ClusterIssuer}}",
+                                       timeout: .seconds(30)) { server, _, environment, settings in
+            let writes = server.requestLog.filter { !$0.hasPrefix("GET") }.count
+            let deploy = await environment.run(settings) { try await DeployCommand().run($0) }
+            #expect(deploy.status == 2, "\(deploy.stderr)")
+            #expect(deploy.stderr.contains("does not serve cert-manager.io/v1") && deploy.stderr.contains("ClusterIssuer internal-ca"),
+                    "\(deploy.stderr)")
+            #expect(server.requestLog.filter { !$0.hasPrefix("GET") }.count == writes, "\(server.requestLog.suffix(5))")
+            #expect(server.objects("secrets").isEmpty && server.objects("statefulsets").isEmpty)
+        }
+    }
+
     @Test func podsThatNeverStartFailDeployWithTheirEvents() async throws {
         try await Self.withFakeCluster(spec: "redis: {extraConfig: {no-such-directive: \"1\"}}", timeout: .seconds(6)) { _, _, environment, settings in
             let run = await environment.run(settings) { try await DeployCommand().run($0) }

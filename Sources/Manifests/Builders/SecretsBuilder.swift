@@ -30,7 +30,8 @@ enum SecretsBuilder {
         for (name, password) in context.options.userPasswords { rendered[name] = UserPasswords(current: password) }
         let admin = context.options.withSecrets ? context.options.password.map { UserPasswords(current: $0) } : nil
         let derived = authConfig(context, admin: admin, users: context.options.withSecrets ? rendered : [:])
-        return [auth] + users + [derived, s3]
+        let certificate: [any KubernetesObject] = TLSSecretsBuilder.certificate(context).map { [$0] } ?? []
+        return [auth] + users + [derived, s3] + certificate
     }
 
     /// A Secret holding one password under `password`, which `deploy` generates when it creates it.

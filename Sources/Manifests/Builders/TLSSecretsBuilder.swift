@@ -35,6 +35,22 @@ public enum TLSSecretsBuilder {
         return (dnsNames, ["127.0.0.1"])
     }
 
+    /// With `spec.tls.issuer`: the cert-manager `Certificate` that keeps the pods' Secret, naming the
+    /// same names deploy's own certificate does, valid a year and renewed a month before its end
+    /// (`rotate-certs --reload` then has the nodes load it). Nil without an issuer.
+    static func certificate(_ context: ManifestContext) -> CertManagerV1.Certificate? {
+        let tls = context.spec.tls
+        guard tls.enabled, let issuer = tls.issuer else { return nil }
+        let names = certificateNames(for: context.deployment)
+        return CertManagerV1.Certificate(
+            metadata: context.metadata(tls.secretName, .redis),
+            spec: .init(secretName: tls.secretName, issuerRef: .init(name: issuer.name, kind: issuer.kind, group: issuer.group),
+                        commonName: "\(context.names.cluster).\(context.names.namespace)", dnsNames: names.dnsNames,
+                        ipAddresses: names.ipAddresses, duration: "8760h", renewBefore: "720h",
+                        privateKey: .init(algorithm: "ECDSA", size: 256, rotationPolicy: "Always"),
+                        usages: ["digital signature", "key encipherment", "server auth", "client auth"]))
+    }
+
     /// The CA's Secret: `<tls.secretName>-ca`.
     public static func authoritySecretName(for deployment: RedisDeployment) -> String {
         "\(deployment.spec.tls.secretName)-ca"
