@@ -19,6 +19,11 @@ extension LocalPlatform {
         userPasswordURL(name).deletingLastPathComponent().appendingPathComponent("\(userPasswordURL(name).lastPathComponent).previous")
     }
 
+    func previousUntilURL(_ name: String) -> URL {
+        previousPasswordURL(name).deletingLastPathComponent()
+            .appendingPathComponent("\(previousPasswordURL(name).lastPathComponent)-until")
+    }
+
     /// The admin's passwords: `current`, and the one a rotation replaces.
     func adminPasswords(current: String) throws -> UserPasswords {
         UserPasswords(current: current, previous: try readPassword(previousPasswordURL(ACLUsers.admin.name)))
@@ -85,13 +90,26 @@ extension LocalPlatform: PasswordRotating {
             throw GeneralFailure(.cannotRun, "local cluster \(clusterName) has no password for user \(user) at "
                                  + "\(userPasswordURL(user).path); run deploy --platform local")
         }
-        return UserPasswords(current: current, previous: try readPassword(previousPasswordURL(user)))
+        var until: Date?
+        if let text = try readPassword(previousUntilURL(user)) {
+            guard let date = ISO8601DateFormatter().date(from: text) else {
+                throw GeneralFailure(.cannotRun, "\(previousUntilURL(user).path) holds '\(text.prefix(40))', not a time; "
+                                     + "fix it or remove it (then only --finish ends the rotation)")
+            }
+            until = date
+        }
+        return UserPasswords(current: current, previous: try readPassword(previousPasswordURL(user)), previousUntil: until)
     }
 
     /// The previous password first, then the current one: a run cut short in between leaves both
     /// the same, which the next run reads as no rotation begun.
     public func storePasswords(_ passwords: UserPasswords, of user: String, for deployment: RedisDeployment,
                                progress: any ProgressReporter) async throws {
+        if let until = passwords.previousUntil {
+            try writePrivate(ISO8601DateFormatter().string(from: until) + "\n", to: previousUntilURL(user))
+        } else if FileManager.default.fileExists(atPath: previousUntilURL(user).path) {
+            try FileManager.default.removeItem(at: previousUntilURL(user))
+        }
         if let previous = passwords.previous {
             try writePrivate(previous + "\n", to: previousPasswordURL(user))
         } else if FileManager.default.fileExists(atPath: previousPasswordURL(user).path) {

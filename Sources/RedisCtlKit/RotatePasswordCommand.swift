@@ -11,8 +11,13 @@ import Spec
 /// get the new one. `--finish` takes the old one away. redisctl logs in as the admin throughout.
 public struct RotatePasswordCommand: Sendable {
     public var finish: Bool
+    /// How long the old password keeps working: a later run after that ends the rotation.
+    public var grace: Duration?
 
-    public init(finish: Bool = false) { self.finish = finish }
+    public init(finish: Bool = false, grace: Duration? = nil) {
+        self.finish = finish
+        self.grace = grace
+    }
 
     public func run(_ context: CommandContext) async throws -> Int32 {
         try await DeploymentTarget.with(context) { target in
@@ -39,14 +44,19 @@ public struct RotatePasswordCommand: Sendable {
             let progress = context.progress
             let stored = try await rotating.storedPasswords(of: user.name, for: deployment)
             let underWay = stored.previous.map { $0 != stored.current } ?? false
+            let now = Date()
+            let until = grace.map { now.addingTimeInterval(Double($0.components.seconds)) }
+            let graceOver = underWay && stored.previousUntil.map { $0 <= now } == true
             let outcome: RotatePasswordResult.Outcome
             let passwords: UserPasswords
-            switch (finish, underWay) {
+            switch (finish || graceOver, underWay) {
             case (false, false):
-                passwords = UserPasswords(current: PasswordGenerator.generate(length: 32), previous: stored.current)
+                passwords = UserPasswords(current: PasswordGenerator.generate(length: 32), previous: stored.current,
+                                          previousUntil: until)
                 outcome = .started
             case (false, true):
-                passwords = stored
+                passwords = UserPasswords(current: stored.current, previous: stored.previous,
+                                          previousUntil: until ?? stored.previousUntil)
                 outcome = .underWay
             case (true, true):
                 passwords = UserPasswords(current: stored.current)
@@ -65,7 +75,7 @@ public struct RotatePasswordCommand: Sendable {
                        to: pods.map { (name: $0.name, endpoint: $0.endpoint) })
             try await rotating.storePasswords(passwords, of: user.name, for: deployment, progress: progress)
             try context.emit(RotatePasswordResult(cluster: target.clusterName, user: user.name, outcome: outcome,
-                                                  nodes: pods.map(\.name)))
+                                                  oldPasswordUntil: passwords.previousUntil, nodes: pods.map(\.name)))
             return 0
         }
     }
@@ -88,17 +98,24 @@ struct RotatePasswordResult: CommandResult, Codable {
     let cluster: String
     let user: String
     let outcome: Outcome
+    /// With `--grace`: from when a run of rotate-password takes the old password away.
+    let oldPasswordUntil: Date?
     let nodes: [String]
 
     var text: String {
+        let command = "rotate-password\(user == ACLUsers.admin.name ? "" : " --user \(user)")"
         switch outcome {
         case .started, .underWay:
-            "\(cluster): user \(user) has a new password (the old one still works); move clients to it, then run "
-                + "rotate-password\(user == ACLUsers.admin.name ? "" : " --user \(user)") --finish"
+            if let oldPasswordUntil {
+                return "\(cluster): user \(user) has a new password; the old one works until "
+                    + "\(ISO8601DateFormatter().string(from: oldPasswordUntil)), when \(command) (or --finish, before) takes it away"
+            }
+            return "\(cluster): user \(user) has a new password (the old one still works); move clients to it, then run "
+                + "\(command) --finish"
         case .finished:
-            "\(cluster): user \(user)'s old password no longer logs in"
+            return "\(cluster): user \(user)'s old password no longer logs in"
         case .nothingUnderWay:
-            "\(cluster): no rotation of user \(user) under way; every node has its password"
+            return "\(cluster): no rotation of user \(user) under way; every node has its password"
         }
     }
 }

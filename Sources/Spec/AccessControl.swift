@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import RedisCtlCore
 
 /// One Redis ACL user of the deployment: its name and what it may run, in `ACL SETUSER` rule syntax
@@ -65,10 +66,14 @@ extension AuthSpec {
 public struct UserPasswords: Sendable, Equatable, Codable {
     public var current: String
     public var previous: String?
+    /// When the next `rotate-password` may take `previous` away by itself (`--grace`); nil: only
+    /// `--finish` does.
+    public var previousUntil: Date?
 
-    public init(current: String, previous: String? = nil) {
+    public init(current: String, previous: String? = nil, previousUntil: Date? = nil) {
         self.current = current
         self.previous = previous
+        self.previousUntil = previous == nil ? nil : previousUntil
     }
 
     /// Every password that logs in now, the current one first.

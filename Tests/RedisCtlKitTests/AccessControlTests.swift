@@ -184,10 +184,25 @@ import TestSupport
         let lost = try await writers.check(using: reader)
         await reader.close()
         #expect(lost.isEmpty, "acknowledged writes lost: \(lost.prefix(5))")
-        let after = try await LocalTLSClusterTests.processesAndSyncs(seeds, password: newAdmin, dialer: TCPDialer())
-        #expect(after == before, "process ids or replica resyncs changed: \(before) -> \(after)")
+        let processes = try await LocalTLSClusterTests.processesAndSyncs(seeds, password: newAdmin, dialer: TCPDialer())
+        #expect(processes == before, "process ids or replica resyncs changed: \(before) -> \(processes)")
         let auth = try String(contentsOf: environment.clusterDirectory.appendingPathComponent("auth.conf"), encoding: .utf8)
         #expect(!auth.contains(RedisConfigBuilder.passwordHash(oldApp)), "auth.conf still lets the old app password in")
+
+        // --grace: a run within it gives the rotation again, the first run after it ends it.
+        var backupSettings = environment.settings()
+        backupSettings.user = "backup"
+        let oldBackup = try #require(try await platform.userPasswords(for: deployed)["backup"]?.current)
+        let graced = await environment.run(backupSettings) { try await RotatePasswordCommand(grace: .seconds(2)).run($0) }
+        #expect(graced.status == 0 && (try? graced.result(RotatePasswordResult.self).oldPasswordUntil) != nil, "\(graced.stderr)")
+        let within = await environment.run(backupSettings) { try await RotatePasswordCommand().run($0) }
+        #expect((try? within.result(RotatePasswordResult.self).outcome) == .underWay, "\(within.stdout) \(within.stderr)")
+        #expect(await logsIn("backup", oldBackup))
+        try await Task.sleep(for: .milliseconds(2100))
+        let after = await environment.run(backupSettings) { try await RotatePasswordCommand().run($0) }
+        #expect((try? after.result(RotatePasswordResult.self).outcome) == .finished, "\(after.stdout) \(after.stderr)")
+        let oldBackupLogsIn = await logsIn("backup", oldBackup)
+        #expect(!oldBackupLogsIn, "the old backup password still logs in after the grace")
         #expect(!FileManager.default.fileExists(atPath: environment.clusterDirectory.appendingPathComponent("users/app.previous").path))
     }
 

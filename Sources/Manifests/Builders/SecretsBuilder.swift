@@ -98,13 +98,17 @@ extension ManifestSet {
     }
 
     /// A user's password Secret (the admin's: the auth Secret) as `rotate-password` writes it:
-    /// `password`, and while a rotation is under way the one it replaces, `previous-password`.
+    /// `password`, and while a rotation is under way the one it replaces, `previous-password` (with
+    /// `--grace`, the time it may go: `previous-until`).
     public static func passwordSecret(for deployment: RedisDeployment, user: String, passwords: UserPasswords) -> CoreV1.Secret {
         let context = ManifestContext(deployment, options: RenderOptions())
         let name = user == ACLUsers.admin.name ? context.spec.auth.secretName : context.names.userSecret(user)
         var secret = SecretsBuilder.passwordSecret(context, name: name, password: nil)
         var data: SortedMap<String> = ["password": Data(passwords.current.utf8).base64EncodedString()]
         if let previous = passwords.previous { data["previous-password"] = Data(previous.utf8).base64EncodedString() }
+        if let until = passwords.previousUntil {
+            data["previous-until"] = Data(ISO8601DateFormatter().string(from: until).utf8).base64EncodedString()
+        }
         secret.data = data
         return secret
     }
