@@ -193,12 +193,15 @@ import TestSupport
         var backupSettings = environment.settings()
         backupSettings.user = "backup"
         let oldBackup = try #require(try await platform.userPasswords(for: deployed)["backup"]?.current)
-        let graced = await environment.run(backupSettings) { try await RotatePasswordCommand(grace: .seconds(2)).run($0) }
+        let graced = await environment.run(backupSettings) { try await RotatePasswordCommand(grace: .seconds(3600)).run($0) }
         #expect(graced.status == 0 && (try? graced.result(RotatePasswordResult.self).oldPasswordUntil) != nil, "\(graced.stderr)")
         let within = await environment.run(backupSettings) { try await RotatePasswordCommand().run($0) }
         #expect((try? within.result(RotatePasswordResult.self).outcome) == .underWay, "\(within.stdout) \(within.stderr)")
         #expect(await logsIn("backup", oldBackup))
-        try await Task.sleep(for: .milliseconds(2100))
+        // The hour passes: the kept end of the grace is in the past.
+        let until = environment.clusterDirectory.appendingPathComponent("users/backup.previous-until")
+        #expect(FileManager.default.fileExists(atPath: until.path))
+        try (ISO8601DateFormatter().string(from: Date().addingTimeInterval(-1)) + "\n").write(to: until, atomically: true, encoding: .utf8)
         let after = await environment.run(backupSettings) { try await RotatePasswordCommand().run($0) }
         #expect((try? after.result(RotatePasswordResult.self).outcome) == .finished, "\(after.stdout) \(after.stderr)")
         let oldBackupLogsIn = await logsIn("backup", oldBackup)

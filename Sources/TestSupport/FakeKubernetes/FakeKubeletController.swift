@@ -253,11 +253,12 @@ actor FakeKubeletController {
             for directory in launch.directories {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             }
-            for file in launch.files {
+            for file in launch.files where !launch.refreshedFiles.contains(file.path) {
                 try file.contents.write(to: file.path, atomically: true, encoding: .utf8)
                 // Mounted Secrets hold keys and passwords: owner-only, as the pods' defaultMode keeps them.
                 try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path.path)
             }
+            try Self.writeVolumes(launch.files.filter { launch.refreshedFiles.contains($0.path) })
         } catch {
             // Like a pod stuck in ContainerCreating: retried with backoff, the Pod object stays.
             try? FileManager.default.removeItem(at: podDirectory)
@@ -300,13 +301,40 @@ actor FakeKubeletController {
         guard let launch = try? FakeKubeletLaunch.make(
             record.launchInputs, lookup: { [store] kind, name in store.get(kind, namespace: key.namespace, name: name) })
         else { return }
-        for file in launch.files where launch.refreshedFiles.contains(file.path) {
-            guard (try? String(contentsOf: file.path, encoding: .utf8)) != file.contents else { continue }
-            let temporary = file.path.deletingLastPathComponent().appendingPathComponent("..\(file.path.lastPathComponent).tmp")
-            guard FileManager.default.createFile(atPath: temporary.path, contents: Data(file.contents.utf8),
-                                                 attributes: [.posixPermissions: 0o600]),
-                  rename(temporary.path, file.path.path) == 0
-            else { continue }
+        let refreshed = launch.files.filter { launch.refreshedFiles.contains($0.path) }
+        let changed = refreshed.contains { (try? String(contentsOf: $0.path, encoding: .utf8)) != $0.contents }
+        if changed { try? Self.writeVolumes(refreshed) }
+    }
+
+    /// As the kubelet's atomic writer: a whole-mounted volume's files live in a versioned directory
+    /// that `..data` points to, and each key is a link through `..data`. An update writes a new
+    /// version and swaps `..data` with one rename, so a reader never sees one key new and another
+    /// old (a certificate beside the previous key).
+    static func writeVolumes(_ files: [(path: URL, contents: String)]) throws {
+        let volumes = Dictionary(grouping: files) { $0.path.deletingLastPathComponent() }
+        for (directory, volumeFiles) in volumes {
+            let manager = FileManager.default
+            let version = "..\(UUID().uuidString.prefix(8))"
+            let versionDirectory = directory.appendingPathComponent(version, isDirectory: true)
+            try manager.createDirectory(at: versionDirectory, withIntermediateDirectories: true)
+            for file in volumeFiles {
+                let target = versionDirectory.appendingPathComponent(file.path.lastPathComponent)
+                guard manager.createFile(atPath: target.path, contents: Data(file.contents.utf8), attributes: [.posixPermissions: 0o600])
+                else { throw GeneralFailure(.operationFailed, "cannot write \(target.path)") }
+            }
+            let data = directory.appendingPathComponent("..data")
+            let previous = try? manager.destinationOfSymbolicLink(atPath: data.path)
+            let swap = directory.appendingPathComponent("..data_tmp")
+            try? manager.removeItem(at: swap)
+            try manager.createSymbolicLink(atPath: swap.path, withDestinationPath: version)
+            guard rename(swap.path, data.path) == 0 else {
+                throw GeneralFailure(.operationFailed, "cannot switch \(data.path): \(String(cString: strerror(errno)))")
+            }
+            for file in volumeFiles where (try? manager.destinationOfSymbolicLink(atPath: file.path.path)) == nil {
+                try? manager.removeItem(at: file.path)
+                try manager.createSymbolicLink(atPath: file.path.path, withDestinationPath: "..data/\(file.path.lastPathComponent)")
+            }
+            if let previous, previous != version { try? manager.removeItem(at: directory.appendingPathComponent(previous)) }
         }
     }
 
