@@ -211,14 +211,8 @@ public struct KubernetesPlatform: Platform {
                                  + "for deploy to make a new one")
         }
         let previous = values["previous-password"]?.trimmingCharacters(in: .whitespacesAndNewlines)
-        var until: Date?
-        if let text = values["previous-until"]?.trimmingCharacters(in: .whitespacesAndNewlines) {
-            guard let date = ISO8601DateFormatter().date(from: text) else {
-                throw GeneralFailure(.cannotRun, "Secret \(namespace)/\(name) key previous-until holds '\(text.prefix(40))', not a "
-                                     + "time; fix it or remove the key (then only --finish ends the rotation)")
-            }
-            until = date
-        }
+        let until = try UserPasswords.graceEnd(values["previous-until"]?.trimmingCharacters(in: .whitespacesAndNewlines),
+                                               in: "Secret \(namespace)/\(name) key previous-until")
         return UserPasswords(current: current, previous: previous.flatMap { $0.isEmpty ? nil : $0 }, previousUntil: until)
     }
 

@@ -136,19 +136,21 @@ extension LocalPlatform {
         }
     }
 
-    /// A PEM file (at most 1 MiB), nil when it does not exist.
-    func readSmallFile(_ url: URL) throws -> String? {
+    /// A small text file (a PEM file: at most 1 MiB), nil when it does not exist; `kind` names what
+    /// it should be, for errors.
+    func readSmallFile(_ url: URL, limit: Int = SmallFile.pemLimit, kind: String = "PEM file") throws -> String? {
         let data: Data
         do {
-            guard let read = try SmallFile.read(url.path) else { return nil }
+            guard let read = try SmallFile.read(url.path, limit: limit) else { return nil }
             data = read
         } catch .tooLarge {
-            throw GeneralFailure(.cannotRun, "\(url.path) is larger than 1 MiB; not a PEM file")
+            throw GeneralFailure(.cannotRun, "\(url.path) is larger than \(limit >= 1 << 20 ? "\(limit >> 20) MiB" : "\(limit >> 10) KiB"); "
+                                 + "not a \(kind)")
         } catch .unreadable(let reason) {
             throw GeneralFailure(.cannotRun, "cannot read \(url.path): \(reason)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw GeneralFailure(.cannotRun, "\(url.path) is not a PEM file (not text)")
+            throw GeneralFailure(.cannotRun, "\(url.path) is not a \(kind) (not text)")
         }
         return text
     }

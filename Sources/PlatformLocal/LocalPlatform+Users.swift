@@ -68,16 +68,9 @@ extension LocalPlatform {
     /// A password file's text without its line end; nil when there is none. An unreadable or empty
     /// one fails: a password is never made up in place of one that is there.
     func readPassword(_ url: URL) throws -> String? {
-        let data: Data
-        do {
-            guard let read = try SmallFile.read(url.path, limit: 4096) else { return nil }
-            data = read
-        } catch .tooLarge {
-            throw GeneralFailure(.cannotRun, "\(url.path) is larger than 4 KiB; not a password file")
-        } catch .unreadable(let reason) {
-            throw GeneralFailure(.cannotRun, "cannot read \(url.path): \(reason)")
-        }
-        guard let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+        guard let text = try readSmallFile(url, limit: 4096, kind: "password file")?.trimmingCharacters(in: .whitespacesAndNewlines)
+        else { return nil }
+        guard !text.isEmpty else {
             throw GeneralFailure(.cannotRun, "\(url.path) holds no password; put it back, or remove the file for a new one")
         }
         return text
@@ -90,14 +83,7 @@ extension LocalPlatform: PasswordRotating {
             throw GeneralFailure(.cannotRun, "local cluster \(clusterName) has no password for user \(user) at "
                                  + "\(userPasswordURL(user).path); run deploy --platform local")
         }
-        var until: Date?
-        if let text = try readPassword(previousUntilURL(user)) {
-            guard let date = ISO8601DateFormatter().date(from: text) else {
-                throw GeneralFailure(.cannotRun, "\(previousUntilURL(user).path) holds '\(text.prefix(40))', not a time; "
-                                     + "fix it or remove it (then only --finish ends the rotation)")
-            }
-            until = date
-        }
+        let until = try UserPasswords.graceEnd(try readPassword(previousUntilURL(user)), in: previousUntilURL(user).path)
         return UserPasswords(current: current, previous: try readPassword(previousPasswordURL(user)), previousUntil: until)
     }
 
@@ -106,7 +92,7 @@ extension LocalPlatform: PasswordRotating {
     public func storePasswords(_ passwords: UserPasswords, of user: String, for deployment: RedisDeployment,
                                progress: any ProgressReporter) async throws {
         if let until = passwords.previousUntil {
-            try writePrivate(ISO8601DateFormatter().string(from: until) + "\n", to: previousUntilURL(user))
+            try writePrivate(UserPasswords.graceEndText(until) + "\n", to: previousUntilURL(user))
         } else if FileManager.default.fileExists(atPath: previousUntilURL(user).path) {
             try FileManager.default.removeItem(at: previousUntilURL(user))
         }

@@ -22,6 +22,29 @@ extension DeploymentTarget {
         return NodeConnector(options: options, dialer: try await nodeDialer())
     }
 
+    /// Every pod, once each one runs and answers PING over `connector`: a command that must change
+    /// every node (a rotation) asks this before it writes anything, so a stopped or unreachable
+    /// node stops it with nothing changed, within the connect timeout.
+    func podsAllAnswering(_ connector: NodeConnector, toChange what: String) async throws -> [PodEndpoint] {
+        let pods = try await nodes()
+        for pod in pods {
+            let reason: String
+            if !pod.ready {
+                reason = "is not running"
+            } else {
+                do {
+                    _ = try await connector.withConnection(pod.endpoint) { try await $0.send("PING") }
+                    continue
+                } catch {
+                    reason = "does not answer (\((error as? any RedisCtlFailure)?.message ?? "\(error)"))"
+                }
+            }
+            throw GeneralFailure(.operationFailed, "\(pod.name) \(reason); every node must \(what). Nothing was changed: "
+                                 + "run it again once the node is back (deploy starts a pod that is down)")
+        }
+        return pods
+    }
+
     /// The platform's dialer, under TLS when `--tls` or the spec asks.
     func nodeDialer() async throws -> any RedisDialer {
         try await clientTLS().map { TLSDialer(wrapping: platform.dialer, tls: $0) } ?? platform.dialer

@@ -22,14 +22,11 @@ public struct RotateCertsCommand: Sendable {
                 throw GeneralFailure(.usage, "rotate-certs needs the platform that holds the certificates; it cannot work from --nodes")
             }
             let deadline = context.deadline()
-            let pods = try await target.nodes()
             guard target.deployment.spec.tls.enabled else {
                 throw GeneralFailure(.cannotRun, "TLS is off for cluster \(target.clusterName) (spec.tls.enabled); there is nothing to rotate")
             }
-            if let down = pods.first(where: { !$0.ready }) {
-                throw GeneralFailure(.operationFailed, "\(down.name) is not running; every node must load the new certificates. "
-                                     + "Run deploy first (nothing was changed)")
-            }
+            let pods = try await target.podsAllAnswering(try await target.connector(deadline: deadline),
+                                                         toChange: "load the new certificates")
             let progress = context.progress
             let now = Date()
             var staged = try await rotating.stageCertificates(step, for: target.deployment, pods: pods, now: now, progress: progress)

@@ -36,13 +36,12 @@ public struct RotatePasswordCommand: Sendable {
                                      + deployment.spec.auth.effectiveUsers.map(\.name).joined(separator: ", "))
             }
             let deadline = context.deadline()
-            let pods = try await target.nodes()
-            if let down = pods.first(where: { !$0.ready }) {
-                throw GeneralFailure(.operationFailed, "\(down.name) is not running; every node must learn the new password. "
-                                     + "Run deploy first (nothing was changed)")
-            }
             let progress = context.progress
             let stored = try await rotating.storedPasswords(of: user.name, for: deployment)
+            // redisctl logs in as the admin, with the password kept for it, which every node takes (a
+            // cut-short rotation of it changed the nodes before it kept the new one).
+            let connector = try await target.adminConnector(password: try await target.platform.password(), deadline: deadline)
+            let pods = try await target.podsAllAnswering(connector, toChange: "learn the new password")
             let underWay = stored.previous.map { $0 != stored.current } ?? false
             let now = Date()
             let until = grace.map { now.addingTimeInterval(Double($0.components.seconds)) }
@@ -68,9 +67,8 @@ public struct RotatePasswordCommand: Sendable {
             // The nodes first: a password is kept only once every node takes it, so a run cut short
             // never leaves redisctl or a restarted node with a password the others refuse.
             progress.step("\(user.name): \(outcome.progress) on \(pods.count) nodes")
-            let admin = userName == ACLUsers.admin.name ? stored.current : try await target.platform.password()
             let replication = user.name == ACLUsers.replication.name ? (user: user.name, password: passwords.current) : nil
-            try await AccessControlSync(connector: try await target.adminConnector(password: admin, deadline: deadline))
+            try await AccessControlSync(connector: connector)
                 .apply(users: [RedisConfigBuilder.aclArguments(user, passwords)], replication: replication,
                        to: pods.map { (name: $0.name, endpoint: $0.endpoint) })
             try await rotating.storePasswords(passwords, of: user.name, for: deployment, progress: progress)

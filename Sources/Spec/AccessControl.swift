@@ -76,6 +76,19 @@ public struct UserPasswords: Sendable, Equatable, Codable {
         self.previousUntil = previous == nil ? nil : previousUntil
     }
 
+    /// How `previousUntil` is kept (RFC 3339, UTC).
+    public static func graceEndText(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    /// `previousUntil` read back from `text` (nil: none kept); anything but a time fails, naming `place`.
+    public static func graceEnd(_ text: String?, in place: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = ISO8601DateFormatter().date(from: text) else {
+            throw GeneralFailure(.cannotRun, "\(place) holds '\(text.prefix(40))', not a time; fix it or remove it "
+                                 + "(then only --finish ends the rotation)")
+        }
+        return date
+    }
+
     /// Every password that logs in now, the current one first.
     public var accepted: [String] { [current] + (previous.map { [$0] } ?? []) }
 }

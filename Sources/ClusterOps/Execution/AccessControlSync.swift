@@ -17,23 +17,21 @@ public struct AccessControlSync: Sendable {
     /// next deploy gives again.
     public func apply(users: [[String]], replication: (user: String, password: String)?,
                       to nodes: [(name: String, endpoint: RedisEndpoint)]) async throws {
-        for node in nodes {
-            try await connector.withConnection(node.endpoint) { connection in
-                for arguments in users {
-                    do {
-                        _ = try await connection.send(RedisCommand("ACL", ["SETUSER"] + arguments))
-                    } catch let error as RedisError where error.serverMessage != nil {
+        // One connection per node for both passes; each pass is one pipelined round trip per node.
+        try await withNodeConnectionPool(connector) { pool in
+            for node in nodes {
+                let replies = try await pool.connection(node.endpoint).pipeline(users.map { RedisCommand("ACL", ["SETUSER"] + $0) })
+                for (arguments, reply) in zip(users, replies) {
+                    if case .failure(let error) = reply {
                         throw GeneralFailure(.operationFailed, "\(node.name) refused user \(arguments.first ?? ""): "
-                                             + "\(error.serverMessage ?? ""); fix spec.auth.users and deploy again")
+                                             + "\(error.serverMessage ?? error.message); fix spec.auth.users and deploy again")
                     }
                 }
             }
-        }
-        guard let replication else { return }
-        for node in nodes {
-            try await connector.withConnection(node.endpoint) { connection in
-                _ = try await connection.send(RedisCommand("CONFIG", "SET", "masteruser", replication.user,
-                                                           "masterauth", replication.password))
+            guard let replication else { return }
+            for node in nodes {
+                _ = try await pool.send(node.endpoint, RedisCommand("CONFIG", "SET", "masteruser", replication.user,
+                                                                    "masterauth", replication.password))
             }
         }
     }

@@ -107,7 +107,7 @@ extension ManifestSet {
         var data: SortedMap<String> = ["password": Data(passwords.current.utf8).base64EncodedString()]
         if let previous = passwords.previous { data["previous-password"] = Data(previous.utf8).base64EncodedString() }
         if let until = passwords.previousUntil {
-            data["previous-until"] = Data(ISO8601DateFormatter().string(from: until).utf8).base64EncodedString()
+            data["previous-until"] = Data(UserPasswords.graceEndText(until).utf8).base64EncodedString()
         }
         secret.data = data
         return secret
