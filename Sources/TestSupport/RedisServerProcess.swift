@@ -200,7 +200,8 @@ public final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// posix_spawn with an empty signal mask and default signal handling.
-    static func spawn(_ executable: String, _ arguments: [String], output: String) throws -> Int32 {
+    /// `environment` as `NAME=value` entries; nil passes this process's own.
+    static func spawn(_ executable: String, _ arguments: [String], output: String, environment: [String]? = nil) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
@@ -223,8 +224,11 @@ public final class RedisServerProcess: @unchecked Sendable {
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup($0) } + [nil] }
+        defer { envp?.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let result = envp.map { envp in posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }
+            ?? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard result == 0 else {
             throw GeneralFailure(.cannotRun, "cannot start \(executable): \(String(cString: strerror(result)))")
         }

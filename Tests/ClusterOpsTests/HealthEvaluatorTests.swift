@@ -43,6 +43,28 @@ import Testing
         #expect(try JSONDecoder().decode(HealthReport.self, from: data) == report)
     }
 
+    /// redis-cluster-1 came back on 127.0.0.9 (its own line says so); two peers still list it at
+    /// its old address, with the link up for a moment as gossip would show it.
+    @Test func peersHoldingAStaleAddressAreNamed() throws {
+        var observations = try Fixtures.healthyObservations()
+        for index in 0..<6 {
+            var text = Fixtures.healthy(from: index)
+            if index == 1 || index == 2 || index == 3 {
+                text = text.replacingOccurrences(of: "127.0.0.1:17002@27002", with: "127.0.0.9:17002@27002")
+            }
+            observations[index].topology = try ClusterTopology.parse(text)
+        }
+        let report = evaluate(observations)
+        #expect(!report.healthy)
+        #expect(status(report, "peer-addresses") == .fail)
+        let message = try #require(report.check(named: "peer-addresses")?.message)
+        #expect(message.hasPrefix("redis-cluster-0 lists redis-cluster-1 at 127.0.0.1:17002, it is at 127.0.0.9:17002; "
+                                  + "redis-cluster-4 lists redis-cluster-1 at 127.0.0.1:17002"), "\(message)")
+        #expect(!message.contains("redis-cluster-2 lists") && !message.contains("redis-cluster-3 lists"))
+        #expect(message.contains("CLUSTER MEET"))
+        #expect(status(try evaluate(Fixtures.healthyObservations()), "peer-addresses") == .pass)
+    }
+
     @Test func deadReplica() throws {
         var observations = try Fixtures.healthyObservations()
         // redis-cluster-4 (replica of redis-cluster-2) is down; the others see it as failed.

@@ -150,12 +150,14 @@ struct Built {
         let redis = try #require(pod.containers.first { $0.name == "redis" })
         #expect(redis.resources?.requests?["cpu"]?.text == "2")
         #expect(redis.resources?.limits?["memory"]?.text == "16Gi")
-        let args = try #require(redis.args)
-        #expect(args.contains("--cluster-announce-ip") && args.contains("$(POD_IP)"))
-        #expect(args.contains("--cluster-announce-hostname") && args.contains("$(POD_HOSTNAME)"))
+        // The start script refreshes nodes.conf's peer addresses, then runs redis-server announcing
+        // the pod's IP and stable name.
+        #expect(redis.command == ["sh", "/scripts/start-cluster-node.sh"] && redis.args == nil)
+        let start = try #require(try built.one(CoreV1.ConfigMap.self, "redis-cluster-config").data["start-cluster-node.sh"])
+        #expect(start.contains(#"exec redis-server /etc/redis/redis.conf --cluster-announce-ip "$POD_IP" --cluster-announce-hostname "$POD_HOSTNAME" "$@""#))
         // The password reaches redis-server through the included auth.conf, never its arguments.
         #expect(redis.env?.contains { $0.name == "REDIS_PASSWORD" } == false)
-        #expect(!args.contains("--requirepass") && !args.contains("--masterauth"))
+        #expect(!start.contains("requirepass") && !start.contains("masterauth"))
         #expect(redis.volumeMounts?.first { $0.name == "auth" }?.mountPath == "/etc/redis/auth")
         #expect(pod.volumes?.first { $0.name == "auth" }?.secret?.secretName == "redis-auth-config")
         // A node loading a large dataset must not be killed: the startup probe waits up to an hour.

@@ -83,6 +83,13 @@ import TestSupport
 
         try await changedSpecRollsOnePodAtATime(server: server, environment: environment, settings: settings)
 
+        // Every pod deleted at once comes back on a new IP; the cluster heals with no redisctl run.
+        let healTime = try await FullRestartScenario(server: server, password: password).run()
+        #expect(healTime < .seconds(30), "healed \(healTime) after the last pod was Ready")
+        print("full restart: healed \(healTime) after the last pod was Ready")
+        let afterRestart = await environment.run(settings) { try await VerifyCommand().run($0) }
+        #expect(afterRestart.status == 0, "verify after the full restart: \(afterRestart.stdout)")
+
         let connection = await environment.run(settings) { try await ConnectionCommand().run($0) }
         #expect(try connection.result(ConnectionResult.self).host == "\(name == "redis-cluster" ? "redis" : name).redis-system.svc.cluster.local")
 

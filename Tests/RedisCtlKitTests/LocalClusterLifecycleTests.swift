@@ -2,7 +2,9 @@ import Bench
 import ClusterOps
 import Foundation
 import RESP
+import RedisCtlCore
 import Testing
+import TestSupport
 @testable import RedisCtlKit
 
 /// One local cluster, taken through its whole life in order: deploy, re-deploy, verify, an
@@ -22,6 +24,7 @@ import Testing
             try await deadReplicaIsReportedAndRestarted(environment)
             try await failedOverMasterIsReported(environment)
             try await changedConfigRollsOnePodAtATime(environment)
+            try await everyProcessKilledThenDeployHeals(environment)
             try await destroyStopsExactlyItsProcesses(environment)
         }
     }
@@ -217,6 +220,44 @@ import Testing
         let after = try await environment.run { try await VerifyCommand().run($0) }.result(VerifyResult.self).report
         let mastersAfter = Set(after.nodes.filter { $0.role == "master" }.map(\.name))
         #expect(mastersAfter == mastersBefore, "masters took their role back after their restart")
+    }
+
+    /// The local platform's full restart: every process killed at once (SIGKILL), then `deploy`:
+    /// the same node ids on the same slots, every key kept, and a healthy verify.
+    func everyProcessKilledThenDeployHeals(_ environment: LocalTestEnvironment) async throws {
+        let before = try await environment.run { try await VerifyCommand().run($0) }.result(VerifyResult.self).report
+        let password = try String(contentsOf: environment.clusterDirectory.appendingPathComponent("password"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let seeds = before.nodes.compactMap { RedisEndpoint(parsing: $0.address) }
+        let writer = ClusterTestClient(seeds: seeds, password: password)
+        try await writer.fill(count: 200, prefix: "killed-all:", valueSize: 16)
+        await writer.close()
+        // appendfsync everysec: what was acknowledged is on disk a second later.
+        try await Task.sleep(for: .seconds(2))
+
+        let pids = (0..<6).compactMap(environment.pid(ofPod:))
+        #expect(pids.count == 6)
+        for pid in pids { kill(pid, SIGKILL) }
+        try await poll("the killed processes to be gone", until: .after(.seconds(10))) {
+            pids.allSatisfy { !isAlive($0) } ? .done(()) : .notYet("some still run")
+        }
+
+        let redeploy = await environment.run { try await DeployCommand().run($0) }
+        #expect(redeploy.status == 0, "deploy after every process was killed: \(redeploy.stdout) \(redeploy.stderr)")
+        let after = try redeploy.result(DeployResult.self)
+        #expect(after.verify?.healthy == true)
+        let identity = { (report: HealthReport) in
+            Dictionary(uniqueKeysWithValues: report.nodes.map { ($0.name, "\($0.id ?? "?") \($0.slots)") })
+        }
+        #expect(after.verify.map(identity) == identity(before), "the same nodes on the same slots")
+
+        let reader = ClusterTestClient(seeds: seeds, password: password)
+        var missing = 0
+        for index in 0..<200 where try await reader.send(key: "killed-all:\(index)", RedisCommand("GET", "killed-all:\(index)")).string == nil {
+            missing += 1
+        }
+        await reader.close()
+        #expect(missing == 0, "\(missing) of 200 keys lost")
     }
 
     func destroyStopsExactlyItsProcesses(_ environment: LocalTestEnvironment) async throws {

@@ -68,14 +68,14 @@ public enum HealthEvaluator {
     /// Every check, in report order.
     public static let checkNames = [
         "nodes-reachable", "auth-required", "cluster-state", "slots-covered", "slot-map-agreement",
-        "open-slots", "replicas", "replica-placement", "persistence", "memory", "evictions", "node-count",
+        "peer-addresses", "open-slots", "replicas", "replica-placement", "persistence", "memory", "evictions", "node-count",
     ]
 
     public static func evaluate(cluster: String, observations: [NodeObservation], expectations: ClusterExpectations) -> HealthReport {
         let view = ClusterView(observations: observations)
         let checks = [
             nodesReachable(view), authRequired(view), clusterState(view), slotsCovered(view),
-            slotMapAgreement(view), openSlots(view), replicas(view, expectations), replicaPlacement(view),
+            slotMapAgreement(view), peerAddresses(view), openSlots(view), replicas(view, expectations), replicaPlacement(view),
             persistence(view, expectations), memory(view, expectations), evictions(view), nodeCount(view, expectations),
         ]
         return HealthReport(cluster: cluster, checks: checks, nodes: nodeReports(view))
@@ -162,6 +162,31 @@ public enum HealthEvaluator {
             name: name, status: .fail,
             message: "\(list(disagreeing)) disagree with the slot map of \(list(majority.map(\.name)))"
         )
+    }
+
+    /// Every node lists every peer at the address the peer gives for itself. After pods restart on
+    /// new IPs a node can keep a peer's old one: `cluster_state` stays ok for a while, but its
+    /// redirects send clients to a dead address and, after the node timeout, it fails the peer.
+    static func peerAddresses(_ view: ClusterView) -> HealthCheck {
+        let name = "peer-addresses"
+        var current: [String: ClusterNode] = [:]
+        for observation in view.reachable {
+            if let myself = observation.topology?.myself, myself.hasAddress { current[myself.id] = myself }
+        }
+        var entries: [String] = []
+        for observation in view.reachable {
+            guard let topology = observation.topology else { continue }
+            for peer in topology.nodes where !peer.isMyself {
+                guard let own = current[peer.id], peer.host != own.host || peer.port != own.port else { continue }
+                let listed = peer.hasAddress ? peer.address : "no address"
+                entries.append("\(observation.name) lists \(view.name(ofNode: peer.id)) at \(listed), it is at \(own.address)")
+            }
+        }
+        if entries.isEmpty {
+            return HealthCheck(name: name, status: .pass, message: "every node lists its peers at their current addresses")
+        }
+        return HealthCheck(name: name, status: .fail, message: abbreviated(entries.sorted(), separator: "; ")
+                           + " (a CLUSTER MEET from the listing node to the current address refreshes it)")
     }
 
     static func openSlots(_ view: ClusterView) -> HealthCheck {

@@ -16,8 +16,9 @@ enum RedisConfigMapBuilder {
             "redis.conf": redisConf(context),
             "probe.sh": probeScript,
         ]
-        if context.spec.topology == .sentinel {
-            data["start-redis.sh"] = SentinelBuilder.startRedisScript
+        switch context.spec.topology {
+        case .cluster: data[startClusterNodeScriptName] = startClusterNodeScript
+        case .sentinel: data["start-redis.sh"] = SentinelBuilder.startRedisScript
         }
         var objects: [any KubernetesObject] = [
             CoreV1.ConfigMap(metadata: context.metadata(context.names.configMap, .redis), data: data),
@@ -81,4 +82,78 @@ enum RedisConfigMapBuilder {
         exit 1
 
         """
+
+    static let startClusterNodeScriptName = "start-cluster-node.sh"
+
+    /// When every pod restarts at once (a drain, a cluster upgrade, `kubectl delete pod --all`), each
+    /// comes back on a new IP while its nodes.conf lists the peers at their old ones: no node can
+    /// reach another, and a redirect sends clients to a dead address. Before Redis starts, each peer
+    /// line takes the address the peer's stable name (announced as its hostname) resolves to now;
+    /// the headless Service publishes a pod's name as soon as it has an IP. A peer that does not
+    /// resolve within 10 s keeps its old address: its own start brings it to us (a node takes a
+    /// peer's new address from the PINGs the peer sends). Paths are relative to /data, so the line
+    /// `cd /data` is the only one naming the volume.
+    static let startClusterNodeScript = #"""
+        #!/bin/sh
+        set -eu
+        
+        # Prints the address $1 resolves to, or nothing once the deadline has passed.
+        resolve() {
+          waited=no
+          while :; do
+            found=$(timeout 2 getent hosts "$1" 2>/dev/null | { read -r a _ || true; printf '%s' "${a:-}"; }) || found=""
+            if [ -n "$found" ] || [ "$(date +%s)" -ge "$deadline" ]; then
+              printf '%s' "$found"
+              return 0
+            fi
+            if [ "$waited" = no ]; then
+              echo "start: waiting for $1 to resolve (10 s at most in all)" >&2
+              waited=yes
+            fi
+            sleep 1
+          done
+        }
+        
+        # Writes nodes.conf.starting: nodes.conf with each node at the address it has now.
+        refresh_peer_addresses() {
+          deadline=$(( $(date +%s) + 10 ))
+          : > nodes.conf.starting
+          while IFS= read -r line || [ -n "$line" ]; do
+            # shellcheck disable=SC2086
+            set -- $line
+            if [ $# -lt 3 ] || [ "$1" = vars ]; then
+              printf '%s\n' "$line" >> nodes.conf.starting
+              continue
+            fi
+            id=$1 address=$2 flags=$3
+            endpoint=${address%%@*}
+            ip=${endpoint%:*} port=${endpoint##*:}
+            bus=${address#"$endpoint"}
+            host=""
+            case "$bus" in *,*) host=${bus#*,}; host=${host%%,*} ;; esac
+            current=""
+            case ",$flags," in
+              *,myself,*) current=$POD_IP ;;
+              *) [ -z "$host" ] || current=$(resolve "$host") ;;
+            esac
+            if [ -n "$current" ] && [ "$current" != "$ip" ]; then
+              echo "start: nodes.conf lists $id ($host) at $ip; it is at $current now" >&2
+              printf '%s %s:%s%s%s\n' "$id" "$current" "$port" "$bus" "${line#"$id $address"}" >> nodes.conf.starting
+            else
+              printf '%s\n' "$line" >> nodes.conf.starting
+            fi
+          done < nodes.conf
+        }
+        
+        cd /data
+        if [ -s nodes.conf ]; then
+          set -f
+          refresh_peer_addresses
+          set +f
+          mv nodes.conf.starting nodes.conf
+        fi
+        # Peers find this pod by its IP, clients by its stable name.
+        exec redis-server /etc/redis/redis.conf --cluster-announce-ip "$POD_IP" --cluster-announce-hostname "$POD_HOSTNAME" "$@"
+        
+        """#
 }

@@ -66,13 +66,9 @@ enum RedisStatefulSetBuilder {
         let args: [String]
         switch spec.topology {
         case .cluster:
-            command = ["redis-server"]
-            args = [
-                RedisConfigMapBuilder.configPath,
-                // Peers find a restarted pod by its new IP, and clients by its stable name.
-                "--cluster-announce-ip", "$(POD_IP)",
-                "--cluster-announce-hostname", "$(POD_HOSTNAME)",
-            ]
+            // The script brings nodes.conf's peer addresses up to date, then runs redis-server.
+            command = ["sh", "\(RedisConfigMapBuilder.scriptsPath)/\(RedisConfigMapBuilder.startClusterNodeScriptName)"]
+            args = []
         case .sentinel:
             env += [
                 .init(name: "PRIMARY_HOST", value: names.podHostname(names.pod(0))),

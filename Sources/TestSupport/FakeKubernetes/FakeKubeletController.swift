@@ -50,6 +50,9 @@ actor FakeKubeletController {
     /// The address each pod last had, reused when pods keep their address across recreation.
     private var addresses: [FakeKubeletPodKey: String] = [:]
     private var backoff: [FakeKubeletPodKey: (failures: Int, notBefore: ContinuousClock.Instant, message: String)] = [:]
+    /// Cluster DNS: each pod's stable names, resolved by the `getent` start scripts run.
+    private var dnsRecords: [FakeKubeletPodKey: (address: String, names: [String])] = [:]
+    private var imageToolsDirectory: URL?
 
     init(store: FakeObjectStore, options: FakeKubeletOptions, table: FakeKubeletProcessTable, directory: URL) {
         self.store = store
@@ -99,6 +102,14 @@ actor FakeKubeletController {
         let keys = (0..<replicas).map { FakeKubeletPodKey(namespace: namespace, name: podName($0)) }
 
         for ordinal in 0..<replicas { ensureClaims(statefulSet, pod: podName(ordinal)) }
+
+        // Pods deleted through the API stop together, as each node's kubelet stops its own at
+        // once (`kubectl delete pod --all`): none is recreated while another deleted one still runs.
+        let deleted = keys.filter { key in
+            guard let record = pods[key], record.statefulSetUID == uid else { return false }
+            return store.get(FakeKubeletKinds.pods, namespace: namespace, name: key.name)?["metadata"]["uid"].string != record.uid
+        }
+        if !deleted.isEmpty { await stopTogether(deleted) }
 
         var predecessorsReady = true
         for (ordinal, key) in keys.enumerated() {
@@ -211,6 +222,12 @@ actor FakeKubeletController {
             }
         }
         addresses[key] = podIP
+        // As the headless Service with publishNotReadyAddresses: the name resolves once the pod has an IP.
+        if let serviceName = spec["serviceName"].string {
+            let name = "\(key.name).\(serviceName).\(key.namespace).svc"
+            dnsRecords[key] = (podIP, [name, "\(name).cluster.local"])
+            writeHostsFile()
+        }
 
         var labels = template["metadata"]["labels"].object ?? [:]
         labels["controller-revision-hash"] = .string(revision)
@@ -262,19 +279,33 @@ actor FakeKubeletController {
         } catch {
             // Like a pod stuck in ContainerCreating: retried with backoff, the Pod object stays.
             try? FileManager.default.removeItem(at: podDirectory)
+            if dnsRecords.removeValue(forKey: key) != nil { writeHostsFile() }
             let failures = (backoff[key]?.failures ?? 0) + 1
             backoff[key] = (failures, ContinuousClock.now.advanced(by: .milliseconds(min(100 * (1 << min(failures, 6)), 5000))), "\(error)")
             recordEvent(key, reason: "FailedMount", message: "\(error)")
             _ = try? store.delete(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name, propagationPolicy: "Background")
             return
         }
-        let executable: String
         let pid: Int32
         do {
-            executable = try options.redisServerPath ?? RedisServerProcess.serverExecutable().path
-            pid = try RedisServerProcess.spawn(executable, launch.arguments, output: podDirectory.appendingPathComponent("console.log").path)
+            let server = try options.redisServerPath ?? RedisServerProcess.serverExecutable().path
+            let console = podDirectory.appendingPathComponent("console.log").path
+            if launch.shell {
+                // The image's tools as this machine has them, `redis-server` the one this kubelet
+                // runs, and cluster DNS through `getent` (the script's only resolver).
+                let tools = try imageTools(server: server)
+                var environment = launch.environment
+                environment["PATH"] = "\(tools.path):/usr/local/bin:/usr/bin:/bin"
+                environment["HOME"] = podDirectory.path
+                pid = try RedisServerProcess.spawn(
+                    "/bin/sh", launch.arguments, output: console,
+                    environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+            } else {
+                pid = try RedisServerProcess.spawn(server, launch.arguments, output: console)
+            }
         } catch {
             try? FileManager.default.removeItem(at: podDirectory)
+            if dnsRecords.removeValue(forKey: key) != nil { writeHostsFile() }
             backoff[key] = (1, ContinuousClock.now.advanced(by: .seconds(1)), "\(error)")
             _ = try? store.delete(FakeKubeletKinds.pods, namespace: key.namespace, name: key.name, propagationPolicy: "Background")
             return
@@ -338,9 +369,26 @@ actor FakeKubeletController {
         }
     }
 
+    /// Stops the processes of pods whose objects are gone, all at once, and forgets them.
+    private func stopTogether(_ keys: [FakeKubeletPodKey]) async {
+        let records = keys.compactMap { key in pods.removeValue(forKey: key).map { (key, $0) } }
+        let grace = options.terminationGracePeriod
+        let processes = records.map(\.1.process)
+        await withTaskGroup(of: Void.self) { group in
+            for process in processes { group.addTask { await process.terminate(grace: grace) } }
+        }
+        for (key, record) in records {
+            table.remove(record.process)
+            try? FileManager.default.removeItem(at: record.process.podDirectory)
+            dnsRecords[key] = nil
+        }
+        writeHostsFile()
+    }
+
     /// Stops the pod's process and forgets it, then deletes the Pod object when asked (and still ours).
     private func remove(_ key: FakeKubeletPodKey, deletingObject: Bool) async {
         guard let record = pods.removeValue(forKey: key) else { return }
+        if dnsRecords.removeValue(forKey: key) != nil { writeHostsFile() }
         // Like graceful deletion: the Pod object goes once its container has stopped.
         await record.process.terminate(grace: options.terminationGracePeriod)
         table.remove(record.process)
@@ -380,6 +428,46 @@ actor FakeKubeletController {
         } catch {
             return false
         }
+    }
+
+    // MARK: What a start script finds in the image
+
+    private var hostsFile: URL { directory.appendingPathComponent("hosts") }
+
+    /// A directory holding `redis-server` (the one this kubelet runs) and `getent`, which answers
+    /// `getent hosts NAME` from the pods' DNS records as cluster DNS would.
+    private func imageTools(server: String) throws -> URL {
+        if let imageToolsDirectory { return imageToolsDirectory }
+        let tools = directory.appendingPathComponent("image-bin")
+        let manager = FileManager.default
+        try manager.createDirectory(at: tools, withIntermediateDirectories: true)
+        let link = tools.appendingPathComponent("redis-server")
+        if (try? manager.destinationOfSymbolicLink(atPath: link.path)) == nil {
+            try manager.createSymbolicLink(atPath: link.path, withDestinationPath: server)
+        }
+        let getent = tools.appendingPathComponent("getent")
+        try """
+            #!/bin/sh
+            # getent hosts NAME, from the fake cluster's DNS records
+            [ "$1" = hosts ] && [ $# -eq 2 ] || exit 1
+            while read -r address names; do
+              for name in $names; do
+                if [ "$name" = "$2" ]; then echo "$address       $2"; exit 0; fi
+              done
+            done < \(RedisServerProcess.quoted(hostsFile.path))
+            exit 2
+
+            """.write(to: getent, atomically: true, encoding: .utf8)
+        try manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: getent.path)
+        if !manager.fileExists(atPath: hostsFile.path) { writeHostsFile() }
+        imageToolsDirectory = tools
+        return tools
+    }
+
+    /// Replaced whole (written beside, renamed over), so a lookup never reads half a file.
+    private func writeHostsFile() {
+        let lines = dnsRecords.values.sorted { $0.address < $1.address }.map { "\($0.address) \($0.names.joined(separator: " "))" }
+        try? (lines.joined(separator: "\n") + "\n").write(to: hostsFile, atomically: true, encoding: .utf8)
     }
 
     private func pickAddress() throws -> String {

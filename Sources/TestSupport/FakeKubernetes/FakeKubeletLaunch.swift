@@ -3,7 +3,13 @@ import Foundation
 /// How one pod's redis container becomes a local `redis-server` command line: what the image and
 /// the kubelet would provide (env, mounted ConfigMaps, the data volume), mapped onto a temp dir.
 struct FakeKubeletLaunch {
+    /// redis-server's arguments, or the start script's path and its arguments when `shell`: the
+    /// kubelet's own (`--bind`, `--dir`, ...) come last, as the script's "$@" that it hands on.
     var arguments: [String]
+    /// The container runs `sh SCRIPT`, which ends by exec'ing redis-server.
+    var shell = false
+    /// The container's env, given to a start script (redis-server itself gets the test's own).
+    var environment: [String: String] = [:]
     /// Files to write before starting: mounted ConfigMap keys, at their local paths.
     var files: [(path: URL, contents: String)]
     var directories: [URL]
@@ -48,8 +54,15 @@ struct FakeKubeletLaunch {
             throw Failure(description: "the pod template has no containers")
         }
         let command = (container["command"].array ?? []).compactMap(\.string)
-        if let program = command.first, URL(fileURLWithPath: program).lastPathComponent != "redis-server" {
-            throw Failure(description: "container \(container["name"].string ?? "") runs \(program), not redis-server")
+        // redis-server itself, or a start script (`sh SCRIPT`) that ends by exec'ing it.
+        var shell = false
+        if let program = command.first {
+            switch URL(fileURLWithPath: program).lastPathComponent {
+            case "redis-server": break
+            case "sh" where command.count >= 2 && !command[1].hasPrefix("-"): shell = true
+            default:
+                throw Failure(description: "container \(container["name"].string ?? "") runs \(command.joined(separator: " ")), not redis-server or a start script")
+            }
         }
 
         // Volumes: container paths mapped to local ones, longest first so nested mounts win.
@@ -150,7 +163,7 @@ struct FakeKubeletLaunch {
             "--set-proc-title", "no",
         ]
         return FakeKubeletLaunch(
-            arguments: arguments, files: files, directories: directories,
+            arguments: arguments, shell: shell, environment: environment, files: files, directories: directories,
             password: passwordArgument(in: arguments) ?? adminPassword(in: files) ?? requirepass(in: files)
                 ?? environment["REDIS_PASSWORD"],
             tlsCACertificate: tlsCACertificate, refreshedFiles: refreshed

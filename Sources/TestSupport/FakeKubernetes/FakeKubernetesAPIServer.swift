@@ -128,6 +128,12 @@ public final class FakeKubernetesAPIServer: Sendable {
         _ = try store.delete(type, namespace: namespace ?? "", name: name, propagationPolicy: "Background")
     }
 
+    /// Deletes the named objects at once (see `FakeObjectStore.deleteAll`).
+    public func deleteObjects(_ resource: String, namespace: String, names: [String]) {
+        guard let type = resourceType(resource) else { return }
+        store.deleteAll(type, namespace: namespace, names: names)
+    }
+
     /// Stores an object directly, as a controller would (e.g. a Namespace, or Pods owned by a StatefulSet).
     @discardableResult
     public func seed(_ resource: String, namespace: String? = nil, object: JSONValue) -> JSONValue? {

@@ -169,6 +169,17 @@ public final class FakeObjectStore: @unchecked Sendable {
         }
     }
 
+    /// Removes several objects in one step: a watcher sees all of them gone or none, as after
+    /// `kubectl delete pod --all` once the deletions have landed. Names that are gone are skipped.
+    func deleteAll(_ resource: FakeResourceType, namespace: String, names: [String]) {
+        lock.withLock {
+            for name in names {
+                let key = Key(resource: resource, namespace: namespace, name: name)
+                if let object = objects[key] { removeCascading(key, object, orphan: false) }
+            }
+        }
+    }
+
     /// Replaces `status` (the status subresource): what a controller or the kubelet writes.
     @discardableResult
     public func updateStatus(_ resource: FakeResourceType, namespace: String, name: String, status: JSONValue) -> JSONValue? {
