@@ -110,7 +110,10 @@ public struct KubernetesPlatform: Platform {
     /// server-side apply that left it out would remove it.
     func deployedObjects(of deployment: RedisDeployment) throws -> [any KubernetesObject] {
         let record = try DeployedSpecRecord.encode(deployment)
-        return try ManifestSet.build(from: deployment, options: RenderOptions()).allObjects.map { object in
+        // Shards' budgets follow the formed cluster (`keepDisruptionBudgets`), not the rendered plan.
+        return try ManifestSet.build(from: deployment, options: RenderOptions()).allObjects
+            .filter { !ManifestSet.isShardDisruptionBudget($0) }
+            .map { object in
             guard var statefulSet = object as? AppsV1.StatefulSet, statefulSet.metadata.name == names.statefulSet else {
                 return object
             }
@@ -441,6 +444,11 @@ public struct KubernetesPlatform: Platform {
                 result.deleted.append(object.displayName)
                 progress.detail("deleted \(object.displayName)")
             }
+        }
+        // The shards' budgets, whichever shards the cluster had.
+        for name in try await redisDisruptionBudgets() {
+            let path = PolicyV1.PodDisruptionBudget.resource.objectPath(name: name, namespace: namespace)
+            if try await client.delete(path) { result.deleted.append("PodDisruptionBudget \(namespace)/\(name)") }
         }
         if deleteData {
             let claims = try await client.list(CoreV1.PersistentVolumeClaim.resource.collectionPath(namespace: namespace),

@@ -45,6 +45,13 @@ public struct ApplyResult: Sendable, Equatable, Codable {
     }
 
     public var changedAnything: Bool { !created.isEmpty || !updated.isEmpty || !deleted.isEmpty }
+
+    public mutating func merge(_ other: ApplyResult) {
+        created += other.created
+        updated += other.updated
+        unchanged += other.unchanged
+        deleted += other.deleted
+    }
 }
 
 /// How applications reach the cluster (the seed's "Connection Information").
@@ -193,4 +200,14 @@ public protocol SecretSource: Platform {
     /// The secret's values by key, decoded; nil when there is no such secret. A value that cannot
     /// be decoded fails, naming the secret and the key.
     func secretValues(named name: String) async throws -> [String: String]?
+}
+
+/// A platform that limits voluntary disruptions (drains, upgrades) per shard: Kubernetes'
+/// PodDisruptionBudgets. The local platform has no evictions.
+public protocol DisruptionBudgeting: Platform {
+    /// Brings the Redis pods' budgets in step with `shards` (each the pod names of a master and its
+    /// replicas, as the cluster has them now): one per shard where the spec wants that, and none of
+    /// ours left that the spec does not (a shard that is gone, an older spec's cluster-wide one).
+    func keepDisruptionBudgets(shards: [[String]], of deployment: RedisDeployment,
+                               progress: any ProgressReporter) async throws -> ApplyResult
 }

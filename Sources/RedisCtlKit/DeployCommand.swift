@@ -84,6 +84,7 @@ public struct DeployCommand: Sendable {
         let current = result.restarted.isEmpty ? pods : try await target.platform.pods()
         let report = try await VerifyCommand().report(target: target, nodes: current)
         result.verify = report
+        result.applied.merge(try await ShardDisruptionBudgets.keep(target: target, report: report, progress: progress))
         try context.emit(result)
         return report.healthy ? 0 : 1
     }
@@ -104,7 +105,7 @@ extension DeployCommand {
 struct DeployResult: CommandResult, Decodable {
     let cluster: String
     let platform: String
-    let applied: ApplyResult
+    var applied: ApplyResult
     var initStatus: String?
     var restarted: [String] = []
     var verify: HealthReport?

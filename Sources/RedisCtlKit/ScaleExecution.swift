@@ -137,8 +137,10 @@ struct ScaleExecution {
                                               what: "every node to agree on the scaled cluster")
         var verifyTarget = target
         verifyTarget.deployment = resized
-        result.finish(verify: try await VerifyCommand().report(target: verifyTarget, nodes: observation.pods.map(\.pod)),
-                      elapsedSeconds: MigrationProgress.seconds(ContinuousClock.now - started))
+        let report = try await VerifyCommand().report(target: verifyTarget, nodes: observation.pods.map(\.pod))
+        // The shards changed: their disruption budgets follow.
+        _ = try await ShardDisruptionBudgets.keep(target: verifyTarget, report: report, progress: progress)
+        result.finish(verify: report, elapsedSeconds: MigrationProgress.seconds(ContinuousClock.now - started))
         return result
     }
 

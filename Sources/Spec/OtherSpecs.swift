@@ -103,17 +103,20 @@ public struct SentinelSpec: Codable, Sendable, Equatable {
 }
 
 public struct DisruptionSpec: Codable, Sendable, Equatable {
-    /// Pods that must stay up during voluntary disruptions (seed: 4 of 6).
-    public var minAvailable: Int
+    /// Unset (the default): each shard's pods (a master and its replicas) get a budget of their own
+    /// with `maxUnavailable: 1`, so no eviction takes a master and its replica together. Set: one
+    /// budget over every Redis pod with this `minAvailable` instead (the seed's 4 of 6), which does
+    /// not stop an eviction from taking a whole shard.
+    public var minAvailable: Int?
 
-    public init(minAvailable: Int = 4) { self.minAvailable = minAvailable }
+    public init(minAvailable: Int? = nil) { self.minAvailable = minAvailable }
 
     enum CodingKeys: String, CodingKey, CaseIterable { case minAvailable }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        minAvailable = try c.value(.minAvailable, or: DisruptionSpec().minAvailable)
+        minAvailable = try c.decodeIfPresent(Int.self, forKey: .minAvailable)
     }
 }
 

@@ -11,6 +11,10 @@ extension DeploymentSpec {
             found.append("spec.redis.ioThreads \(redis.ioThreads) exceeds the pod's CPU limit "
                          + "\(resources.limits.cpu.text): the threads compete for the quota; set ioThreads to at most \(fitting)")
         }
+        if let minAvailable = disruption.minAvailable, topology == .cluster, replicasPerMaster > 0 {
+            found.append("spec.disruption.minAvailable \(minAvailable) makes one budget over every Redis pod: an eviction "
+                         + "can take a master and its replicas together; leave it out for one budget per shard")
+        }
         return found
     }
 }

@@ -112,9 +112,10 @@ public enum SpecValidator {
         check(sentinel.failoverTimeoutMs > 0, "spec.sentinel.failoverTimeoutMs", "must be positive")
         check(sentinel.parallelSyncs >= 1, "spec.sentinel.parallelSyncs", "must be at least 1")
 
-        check(spec.disruption.minAvailable >= 0 && spec.disruption.minAvailable <= spec.redisPodCount,
-              "spec.disruption.minAvailable",
-              "\(spec.disruption.minAvailable) must be between 0 and the pod count \(spec.redisPodCount)")
+        if let minAvailable = spec.disruption.minAvailable {
+            check(minAvailable >= 0 && minAvailable <= spec.redisPodCount, "spec.disruption.minAvailable",
+                  "\(minAvailable) must be between 0 and the pod count \(spec.redisPodCount)")
+        }
         check(!spec.placement.topologyKeys.isEmpty || spec.placement.antiAffinity == .none,
               "spec.placement.topologyKeys", "anti-affinity needs at least one topology key")
         for (index, namespace) in spec.networkPolicy.allowedNamespaces.enumerated() {

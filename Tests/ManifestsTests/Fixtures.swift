@@ -28,7 +28,6 @@ enum Shapes {
         var deployment = RedisDeployment.defaults
         deployment.spec.masters = 5
         deployment.spec.replicasPerMaster = 2
-        deployment.spec.disruption.minAvailable = 10
         return deployment
     }
 
@@ -37,7 +36,6 @@ enum Shapes {
         deployment.spec.topology = .sentinel
         deployment.spec.masters = 1
         deployment.spec.replicasPerMaster = 2
-        deployment.spec.disruption.minAvailable = 2
         return deployment
     }
 

@@ -190,9 +190,51 @@ struct Built {
         #expect(built.all(CoreV1.Service.self).count == 9)
     }
 
-    @Test func disruptionBudgetKeepsFourPods() throws {
-        let budget = try built.one(PolicyV1.PodDisruptionBudget.self, "redis-cluster")
-        #expect(budget.spec.minAvailable == .int(4))
+    /// One budget per shard, one pod of it down at a time, its pods by name: masters i, replicas
+    /// i + M, i + 2M, ... (the layout made without placement; deploy writes the formed cluster's).
+    @Test(arguments: [3, 4, 5]) func oneDisruptionBudgetPerShard(masters: Int) throws {
+        var deployment = RedisDeployment.defaults
+        deployment.spec.masters = masters
+        let budgets = try ManifestSet.build(from: deployment).allObjects.compactMap { $0 as? PolicyV1.PodDisruptionBudget }
+        #expect(budgets.count == masters)
+        for (shard, budget) in budgets.enumerated() {
+            #expect(budget.metadata.name == "redis-cluster-shard-\(shard)")
+            #expect(budget.spec.maxUnavailable == .int(1) && budget.spec.minAvailable == nil)
+            #expect(budget.spec.selector.matchLabels?["app.kubernetes.io/component"] == "redis")
+            let names = budget.spec.selector.matchExpressions?.first { $0.key == "statefulset.kubernetes.io/pod-name" }
+            #expect(names?.operator == "In" && names?.values == ["redis-cluster-\(shard)", "redis-cluster-\(shard + masters)"])
+            #expect(ManifestSet.isShardDisruptionBudget(budget))
+        }
+        // Every pod in exactly one budget: the eviction API refuses a pod that two budgets select.
+        let selected = budgets.flatMap { $0.spec.selector.matchExpressions?.first?.values ?? [] }
+        #expect(selected.count == masters * 2 && Set(selected).count == masters * 2)
+        // The formed cluster's shards, as deploy passes them.
+        let live = ManifestSet.shardDisruptionBudgets(for: deployment, shards: [["redis-cluster-4", "redis-cluster-0"]])
+        #expect(live.map(\.metadata.name) == ["redis-cluster-shard-0"])
+        #expect(live.first?.spec.selector.matchExpressions?.first?.values == ["redis-cluster-0", "redis-cluster-4"])
+    }
+
+    /// Shapes where a shard budget protects nothing get one over all Redis pods; an explicit
+    /// `minAvailable` asks for that too (with a warning).
+    @Test func shapesWithoutShardBudgets() throws {
+        var noReplicas = RedisDeployment.defaults
+        noReplicas.spec.replicasPerMaster = 0
+        var explicit = RedisDeployment.defaults
+        explicit.spec.disruption.minAvailable = 4
+        var sentinel = RedisDeployment.defaults
+        sentinel.spec.topology = .sentinel
+        sentinel.spec.masters = 1
+        sentinel.spec.replicasPerMaster = 2
+        for (deployment, minAvailable, maxUnavailable) in [(noReplicas, nil, 1), (explicit, 4, nil), (sentinel, nil, 1)] as [(RedisDeployment, Int?, Int?)] {
+            let budgets = try ManifestSet.build(from: deployment).allObjects.compactMap { $0 as? PolicyV1.PodDisruptionBudget }
+            let redis = try #require(budgets.first { $0.metadata.name == "redis-cluster" })
+            #expect(redis.spec.minAvailable == minAvailable.map { .int($0) } && redis.spec.maxUnavailable == maxUnavailable.map { .int($0) })
+            #expect(redis.spec.selector.matchExpressions == nil)
+            #expect(ManifestSet.shardDisruptionBudgets(for: deployment, shards: [["redis-cluster-0"]]).isEmpty)
+            #expect(budgets.count == (deployment.spec.topology == .sentinel ? 2 : 1))
+        }
+        #expect(explicit.spec.manifestAdvisories.contains { $0.contains("spec.disruption.minAvailable 4") })
+        #expect(RedisDeployment.defaults.spec.manifestAdvisories.isEmpty)
     }
 
     @Test func networkPolicyDeniesByDefaultAndAllowsTheSeedsNamespaces() throws {
@@ -299,7 +341,8 @@ struct Built {
             .count == 15)
         let rules = try built.one(MonitoringV1.PrometheusRule.self, "redis-cluster-alerts").spec.groups.flatMap(\.rules)
         #expect(rules.first { $0.alert == "RedisClusterKnownNodesMismatch" }?.expr.contains("!= 15") == true)
-        #expect(try built.one(PolicyV1.PodDisruptionBudget.self, "redis-cluster").spec.minAvailable == .int(10))
+        let shard = try built.one(PolicyV1.PodDisruptionBudget.self, "redis-cluster-shard-4")
+        #expect(shard.spec.selector.matchExpressions?.first?.values == ["redis-cluster-4", "redis-cluster-9", "redis-cluster-14"])
         let conf = try built.one(CoreV1.ConfigMap.self, "redis-cluster-config").data["redis.conf"] ?? ""
         #expect(conf.contains("repl-diskless-sync-max-replicas 2\n"))
     }

@@ -51,6 +51,8 @@ import TestSupport
             await connection.close()
         }
 
+        try expectShardBudgets(server: server, name: name, report: try #require(report.verify))
+
         try await rotateAPassword(server: server, kubelet: kubelet, environment: environment, settings: settings)
 
         // The kubelet has 3 nodes in 2 zones: every replica is off its master's node; one master's
@@ -81,7 +83,17 @@ import TestSupport
         #expect(directVerify.status == 0, "verify --connect direct: \(directVerify.stdout)")
         #expect(server.portForwardCount == tunnelsBeforeDirect)
 
+        // A cluster-wide budget an older redisctl made overlaps the shards' (evictions would fail):
+        // the next deploy removes it.
+        let labels = try #require(server.object("poddisruptionbudgets", namespace: "redis-system", name: "\(name)-shard-0")?["metadata"]["labels"])
+        server.seed("poddisruptionbudgets", namespace: "redis-system", object: [
+            "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": ["name": .string(name), "namespace": "redis-system", "labels": labels],
+            "spec": ["minAvailable": 4, "selector": ["matchLabels": ["app.kubernetes.io/instance": .string(name)]]],
+        ])
         try await changedSpecRollsOnePodAtATime(server: server, environment: environment, settings: settings)
+        #expect(server.object("poddisruptionbudgets", namespace: "redis-system", name: name) == nil)
+        #expect(server.objects("poddisruptionbudgets", namespace: "redis-system").count == 3)
 
         // Every pod deleted at once comes back on a new IP; the cluster heals with no redisctl run.
         let healTime = try await FullRestartScenario(server: server, password: password).run()
@@ -111,6 +123,23 @@ import TestSupport
         #expect(deleted.status == 0, "destroy --delete-data: \(deleted.stderr)")
         #expect(server.objects("persistentvolumeclaims", namespace: "redis-system").isEmpty)
         #expect(server.object("namespaces", name: "redis-system") == nil)
+    }
+
+    /// One budget per shard, selecting exactly the pods of a master and its replica as verify saw them.
+    func expectShardBudgets(server: FakeKubernetesAPIServer, name: String, report: HealthReport) throws {
+        let budgets = server.objects("poddisruptionbudgets", namespace: "redis-system")
+        #expect(budgets.count == 3, "\(budgets.compactMap { $0["metadata"]["name"].string })")
+        let shards = Set(report.nodes.filter { $0.role == "master" }.map { master in
+            Set([master.name] + report.nodes.filter { $0.masterId == master.id }.map(\.name))
+        })
+        let selected = Set(budgets.map { budget in
+            Set((budget["spec"]["selector"]["matchExpressions"].array?.first?["values"].array ?? []).compactMap(\.string))
+        })
+        #expect(selected == shards, "budgets \(selected) for shards \(shards)")
+        for budget in budgets {
+            #expect(budget["spec"]["maxUnavailable"].int == 1)
+            #expect(budget["metadata"]["name"].string?.hasPrefix("\(name)-shard-") == true)
+        }
     }
 
     /// A new maxmemory changes the pod template; deploy rolls it out by lowering the StatefulSet's

@@ -24,6 +24,8 @@ import TestSupport
         #expect(grown.healthy == true)
         #expect(grown.movedSlots == 4096)
         #expect(kubelet.runningPIDs.count == 8)
+        // The new shard has its disruption budget.
+        #expect(server.objects("poddisruptionbudgets", namespace: "redis-system").count == 4)
         let statefulSets = server.objects("statefulsets", namespace: "redis-system")
         #expect(statefulSets.first?["spec"]["replicas"].int == 8)
 
@@ -71,6 +73,9 @@ import TestSupport
         let shrink = await environment.run(settings) { try await ScaleCommand(masters: 3).run($0) }
         #expect(shrink.status == 0, "scale to 3: \(shrink.stdout) \(shrink.stderr)")
         #expect(try shrink.result(ScaleResult.self).healthy == true)
+        let budgets = server.objects("poddisruptionbudgets", namespace: "redis-system")
+        #expect(budgets.count == 3, "the removed shard's budget goes: \(budgets.compactMap { $0["metadata"]["name"].string })")
+        #expect(budgets.allSatisfy { ($0["spec"]["selector"]["matchExpressions"].array?.first?["values"].array?.count ?? 0) == 2 })
         try await poll("the kubelet to stop the removed pods", until: .after(.seconds(30))) {
             kubelet.runningPIDs.count == 6 ? .done(()) : .notYet("\(kubelet.runningPIDs.count) running")
         }

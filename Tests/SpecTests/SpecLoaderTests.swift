@@ -13,7 +13,7 @@ import Testing
         #expect(deployment.spec.redis.maxmemory == "6gb")
         #expect(deployment.spec.redis.maxmemoryBytes == Int64(6) << 30)
         #expect(deployment.spec.redis.save == ["900 1", "300 10", "60 10000"])
-        #expect(deployment.spec.disruption.minAvailable == 4)
+        #expect(deployment.spec.disruption.minAvailable == nil, "one budget per shard unless asked")
         #expect(deployment.spec.backup.daily.schedule == "0 2 * * *")
         #expect(deployment.spec.backup.daily.keep == 7)
         #expect(deployment.spec.resources.limits.memory == "16Gi")

@@ -56,7 +56,9 @@ public enum HelmValues {
             tls: .init(
                 enabled: spec.tls.enabled, authClients: false, existingSecret: spec.tls.secretName,
                 certFilename: "tls.crt", certKeyFilename: "tls.key", certCAFilename: "ca.crt"),
-            pdb: .init(create: true, minAvailable: spec.disruption.minAvailable),
+            // The chart has one budget for all pods: at most one pod at a time is the nearest to ours.
+            pdb: .init(create: true, minAvailable: spec.disruption.minAvailable,
+                       maxUnavailable: spec.disruption.minAvailable == nil ? 1 : nil),
             networkPolicy: .init(
                 enabled: spec.networkPolicy.enabled, allowExternal: false,
                 extraIngress: [.init(from: clientPeers)]),
@@ -166,7 +168,8 @@ public enum HelmValues {
 
     struct PDB: Codable, Equatable {
         var create: Bool
-        var minAvailable: Int
+        var minAvailable: Int?
+        var maxUnavailable: Int?
     }
 
     struct NetworkPolicy: Codable, Equatable {

@@ -30,6 +30,13 @@ public struct ManifestNames: Sendable, Equatable {
     public var configMap: String { "\(cluster)-config" }
     public var serviceAccount: String { cluster }
     public var podDisruptionBudget: String { cluster }
+    /// The budget of the shard whose lowest pod ordinal is `lowestOrdinal`.
+    public func shardDisruptionBudget(lowestOrdinal: Int) -> String { "\(cluster)-shard-\(lowestOrdinal)" }
+    /// The ordinal of one of this deployment's pods (`<cluster>-<n>`), nil for any other name.
+    public func ordinal(ofPod pod: String) -> Int? {
+        guard pod.hasPrefix("\(cluster)-") else { return nil }
+        return Int(pod.dropFirst(cluster.count + 1))
+    }
 
     public var sentinelStatefulSet: String { "\(base)-sentinel" }
     public var sentinelHeadlessService: String { "\(base)-sentinel-headless" }

@@ -41,3 +41,17 @@ public enum ManifestSet {
         return groups
     }
 }
+
+extension ManifestSet {
+    /// The shards' disruption budgets for `shards` (each the pod names of a master and its
+    /// replicas, as the formed cluster has them); empty when the spec has no shard budgets.
+    public static func shardDisruptionBudgets(for deployment: RedisDeployment, shards: [[String]]) -> [PolicyV1.PodDisruptionBudget] {
+        guard DisruptionBudgetBuilder.usesShardBudgets(deployment.spec) else { return [] }
+        return DisruptionBudgetBuilder.shardBudgets(ManifestContext(deployment, options: RenderOptions()), shards: shards)
+    }
+
+    /// A shard's budget: `deploy` writes these from the cluster's shards, not from the rendered plan.
+    public static func isShardDisruptionBudget(_ object: any KubernetesObject) -> Bool {
+        (object as? PolicyV1.PodDisruptionBudget)?.metadata.labels?[DisruptionBudgetBuilder.shardLabel] != nil
+    }
+}
