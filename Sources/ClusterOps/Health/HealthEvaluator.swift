@@ -186,7 +186,7 @@ public enum HealthEvaluator {
             return HealthCheck(name: name, status: .pass, message: "every node lists its peers at their current addresses")
         }
         return HealthCheck(name: name, status: .fail, message: abbreviated(entries.sorted(), separator: "; ")
-                           + " (a CLUSTER MEET from the listing node to the current address refreshes it)")
+                           + " (`redisctl repair` meets them again at their current addresses)")
     }
 
     static func openSlots(_ view: ClusterView) -> HealthCheck {
