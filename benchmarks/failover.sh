@@ -109,6 +109,8 @@ spec:
   redis: {clusterNodeTimeoutMs: $timeout, maxmemory: 1gb, ioThreads: 1}
 YAML
   echo "deploying a 3-master local cluster, cluster-node-timeout $timeout ms" >&2
+  # The previous cluster's password must not reach the new one's deploy (redisctl reads REDISCLI_AUTH).
+  unset REDISCLI_AUTH
   rc deploy -q >/dev/null
   export REDISCLI_AUTH; REDISCLI_AUTH=$(cat "$state/bench-failover/password")
   times=()

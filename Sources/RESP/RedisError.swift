@@ -87,6 +87,14 @@ public struct RedisError: RedisCtlFailure, Equatable {
         return text.hasPrefix("IOERR") || text.contains("timeout")
     }
 
+    /// The node went away mid-conversation or never answered: it died, was stopped, or is cut off.
+    public var isConnectionLoss: Bool {
+        switch kind {
+        case .connectionClosed, .connectFailed, .timeout: true
+        default: false
+        }
+    }
+
     /// The reply's text, for error replies the server sent (nil for client-side failures).
     private var serverText: String? {
         if case .server(let text) = kind { return text }

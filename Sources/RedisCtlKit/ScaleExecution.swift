@@ -103,7 +103,14 @@ struct ScaleExecution {
         let endpoints = Dictionary(observation.pods.compactMap { pod in pod.myself.map { ($0.id, pod.pod.endpoint) } },
                                    uniquingKeysWith: { first, _ in first })
         let allMasters = observation.pods.compactMap(\.myself).filter(\.isMaster).map(\.id)
-        let moved = try await migrator.run(transfers, endpoints: endpoints, masters: allMasters, deadline: deadline)
+        let moved: MigrationProgress
+        do {
+            moved = try await migrator.run(transfers, endpoints: endpoints, masters: allMasters, deadline: deadline)
+        } catch let error as RedisError where error.isConnectionLoss {
+            // A node died or stopped answering mid-move: its replica takes over after the node timeout.
+            throw GeneralFailure(.operationFailed, "\(error.message) while slots moved; once the cluster has failed the node "
+                                 + "over (verify shows a master for every slot), run deploy to start it again, then scale again")
+        }
         result.recordMigration(slots: moved.slotsMoved, keys: moved.keysMoved, seconds: moved.elapsedSeconds)
 
         // 6. Extra masters that stay become replicas once empty.

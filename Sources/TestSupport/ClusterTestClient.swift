@@ -23,8 +23,12 @@ public actor ClusterTestClient {
         self.options = RedisConnectionOptions(user: user, password: password, connectTimeout: .seconds(2), commandTimeout: .seconds(10))
     }
 
-    /// Sends a command about `key`, wherever its slot lives now.
-    public func send(key: String, _ command: RedisCommand, deadline: Deadline = .after(.seconds(60))) async throws -> RESPValue {
+    /// Sends a command about `key`, wherever its slot lives now. With `replicas` above 0 the node
+    /// that ran it must also confirm (`WAIT`) that so many replicas have it, else `Uncertain`: a
+    /// master killed right after acknowledging a write may not have passed it on (Redis replicates
+    /// asynchronously), so only a replicated write is one a failover must keep.
+    public func send(key: String, _ command: RedisCommand, replicas: Int = 0,
+                     deadline: Deadline = .after(.seconds(60))) async throws -> RESPValue {
         let slot = KeySlot.slot(for: key)
         if owners[slot] == nil { try await refresh() }
         var target = owners[slot] ?? seeds[0]
@@ -43,11 +47,18 @@ public actor ClusterTestClient {
                 continue
             }
             do {
+                let reply: RESPValue
                 if asking {
                     let replies = try await connection.pipeline([RedisCommand("ASKING"), command])
-                    return try replies[1].get()
+                    reply = try replies[1].get()
+                } else {
+                    reply = try await connection.send(command)
                 }
-                return try await connection.send(command)
+                if replicas > 0 {
+                    let confirmed = await Self.attempt { try await connection.send(RedisCommand("WAIT", String(replicas), "1000")) }
+                    guard let count = try? confirmed.get().int, count >= Int64(replicas) else { throw Uncertain() }
+                }
+                return reply
             } catch let error as RedisError {
                 switch error.kind {
                 case .moved(_, let destination):
@@ -78,6 +89,10 @@ public actor ClusterTestClient {
                 }
             }
         }
+    }
+
+    private static func attempt<Value>(_ body: () async throws -> Value) async -> Result<Value, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
     }
 
     /// Re-reads the slot map from the first node that answers CLUSTER SLOTS.
@@ -175,7 +190,8 @@ public final class AcknowledgedWriters: @unchecked Sendable {
     public var acknowledgedWrites: Int { lock.withLock { lastAcknowledged.count + increments.values.reduce(0, +) } }
     public var failures: [String] { lock.withLock { errors } }
 
-    public func start(keysPerWriter: Int = 400, counters: Int = 20) {
+    /// `replicas`: a write counts as acknowledged once that many replicas confirm it (see `send`).
+    public func start(keysPerWriter: Int = 400, counters: Int = 20, replicas: Int = 0) {
         for (index, client) in clients.enumerated() {
             tasks.append(Task {
                 var sequence = 0
@@ -183,7 +199,7 @@ public final class AcknowledgedWriters: @unchecked Sendable {
                     sequence += 1
                     let key = "\(self.prefix)w\(index):\(sequence % keysPerWriter)"
                     do {
-                        _ = try await client.send(key: key, RedisCommand("SET", key, String(sequence)))
+                        _ = try await client.send(key: key, RedisCommand("SET", key, String(sequence)), replicas: replicas)
                         self.record { $0.lastAcknowledged[key] = sequence; $0.uncertainValues[key] = nil }
                     } catch is ClusterTestClient.Uncertain {
                         self.record { $0.uncertainValues[key, default: []].insert(sequence) }
@@ -192,7 +208,7 @@ public final class AcknowledgedWriters: @unchecked Sendable {
                     }
                     let counter = "\(self.prefix)c\(index):\(sequence % counters)"
                     do {
-                        _ = try await client.send(key: counter, RedisCommand("INCR", counter))
+                        _ = try await client.send(key: counter, RedisCommand("INCR", counter), replicas: replicas)
                         self.record { $0.increments[counter, default: 0] += 1 }
                     } catch is ClusterTestClient.Uncertain {
                         self.record { $0.uncertainIncrements[counter, default: 0] += 1 }

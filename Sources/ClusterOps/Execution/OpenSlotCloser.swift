@@ -13,6 +13,18 @@ extension SlotMigrator {
                 progress.detail(action.description)
                 switch action {
                 case .finish(let slot, let source, let target):
+                    // The target is told who owns the slot now: when the source it imported from
+                    // died and became a replica, the target dropped the slot from that node and,
+                    // importing, took no new owner (Redis leaves importing slots alone), so it
+                    // answers "Hash slot not served" to every key moved to it.
+                    if let endpoint = endpoints[target] {
+                        do {
+                            _ = try await pool.send(endpoint, RedisCommand("CLUSTER", "SETSLOT", String(slot), "NODE", source))
+                        } catch {
+                            throw GeneralFailure(.operationFailed,
+                                "\(endpoint): cannot tell it that \(source) owns slot \(slot): \(error); check the node and run scale again")
+                        }
+                    }
                     finishing.append(SlotTransfer(source: source, target: target, slots: [slot]))
                 case .settle(let slot, let owner):
                     let command = RedisCommand("CLUSTER", "SETSLOT", String(slot), "NODE", owner)

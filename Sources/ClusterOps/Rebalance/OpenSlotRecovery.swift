@@ -59,6 +59,12 @@ public enum OpenSlotRecovery {
             if let target = migratingTo[owner] ?? importingFrom.first(where: { $0.value == owner })?.key,
                target != owner, live[target] != nil {
                 actions.append(.finish(slot: slot, source: owner, target: target))
+            } else if let importer = importingFrom.first(where: { $0.key != owner && live[$0.value] == nil })?.key,
+                      live[importer] != nil {
+                // The source died mid-move and its replica took over the slot: the importer may hold
+                // keys already moved, which settling would strand there. The move goes on from the
+                // slot's owner now.
+                actions.append(.finish(slot: slot, source: owner, target: importer))
             } else if claimants.count > 1 || opened.contains(where: { $0 != owner && importingFrom[$0] != owner }) {
                 actions.append(.settle(slot: slot, owner: owner))
             } else {
