@@ -87,6 +87,10 @@ public struct RedisError: RedisCtlFailure, Equatable {
         return text.hasPrefix("IOERR") || text.contains("timeout")
     }
 
+    /// A key that already exists where it was to be written: BUSYKEY itself, or MIGRATE's report
+    /// of its target's refusal ("ERR Target instance replied with error: BUSYKEY ...").
+    public var isBusyKey: Bool { kind == .busyKey || serverText?.contains("BUSYKEY") == true }
+
     /// The node went away mid-conversation or never answered: it died, was stopped, or is cut off.
     public var isConnectionLoss: Bool {
         switch kind {

@@ -54,6 +54,18 @@ public struct RestoreCommand: Sendable {
                          context: CommandContext, deadline: Deadline) async throws -> RestoreResult {
         let topology = try await Self.topology(seeds: try await target.nodes().map(\.endpoint), pool: pool)
         let masters = topology.masters.filter { !$0.slots.isEmpty }
+        // Every master answers before anything is written: a master that stopped answering would
+        // fail the restore half-way, after --flush emptied the others.
+        for master in masters {
+            let endpoint = RedisEndpoint(host: master.host, port: master.port)
+            do {
+                _ = try await pool.send(endpoint, RedisCommand("PING"))
+            } catch {
+                throw GeneralFailure(.operationFailed, "\((error as? any RedisCtlFailure)?.message ?? "\(endpoint): \(error)"); "
+                    + "every master must answer before the restore writes anything. Nothing was written\(flush ? " or flushed" : ""): "
+                    + "run it again once the node is back or the cluster has failed it over")
+            }
+        }
         if flush {
             try context.confirm("delete ALL keys of cluster \(target.clusterName) (\(masters.count) masters) before restoring \(verified.manifest.id)?")
             for master in masters {

@@ -102,6 +102,8 @@ import TestSupport
         let afterRestart = await environment.run(settings) { try await VerifyCommand().run($0) }
         #expect(afterRestart.status == 0, "verify after the full restart: \(afterRestart.stdout)")
 
+        try await repairAfterAFullRestartWithoutDNS(server: server, kubelet: kubelet, environment: environment, settings: settings)
+
         let connection = await environment.run(settings) { try await ConnectionCommand().run($0) }
         #expect(try connection.result(ConnectionResult.self).host == "\(name == "redis-cluster" ? "redis" : name).redis-system.svc.cluster.local")
 
@@ -123,6 +125,41 @@ import TestSupport
         #expect(deleted.status == 0, "destroy --delete-data: \(deleted.stderr)")
         #expect(server.objects("persistentvolumeclaims", namespace: "redis-system").isEmpty)
         #expect(server.object("namespaces", name: "redis-system") == nil)
+    }
+
+    /// A full restart while cluster DNS is down: no start script can refresh nodes.conf, so every
+    /// node keeps its peers' old addresses. verify names them; repair meets every peer at its
+    /// current address and the cluster is healthy again.
+    func repairAfterAFullRestartWithoutDNS(server: FakeKubernetesAPIServer, kubelet: FakeKubelet,
+                                           environment: LocalTestEnvironment, settings: GlobalSettings) async throws {
+        let pods = server.objects("pods", namespace: "redis-system")
+        let oldAddresses = Set(pods.compactMap { $0["status"]["podIP"].string })
+        try kubelet.setClusterDNS(answering: false)
+        server.deleteObjects("pods", namespace: "redis-system", names: pods.compactMap { $0["metadata"]["name"].string })
+        try await poll("every pod back and Ready on a new address", until: .after(.seconds(120))) {
+            let ready = server.objects("pods", namespace: "redis-system").filter { pod in
+                guard let ip = pod["status"]["podIP"].string, !oldAddresses.contains(ip) else { return false }
+                return (pod["status"]["conditions"].array ?? []).contains { $0["type"].string == "Ready" && $0["status"].string == "True" }
+            }
+            return ready.count == pods.count ? .done(()) : .notYet("\(ready.count)/\(pods.count) ready")
+        }
+        try kubelet.setClusterDNS(answering: true)
+
+        let stale = await environment.run(settings) { try await VerifyCommand().run($0) }
+        #expect(stale.status == 1, "verify with stale peer addresses: \(stale.stdout)")
+        let check = try stale.result(VerifyResult.self).report.check(named: "peer-addresses")
+        #expect(check?.status == .fail && check?.message.contains("it is at") == true, "\(String(describing: check))")
+
+        var bounded = settings
+        bounded.timeout = .seconds(90)
+        let repair = await environment.run(bounded) { try await RepairCommand().run($0) }
+        #expect(repair.status == 0, "repair: \(repair.stdout.suffix(1500)) \(repair.stderr.suffix(1500))")
+        let result = try repair.result(RepairResult.self)
+        #expect(result.steps.contains { $0.step == "refresh-address" }, "\(result.text)")
+        print("repair after a full restart without DNS: \(result.steps.count) steps (\(Set(result.steps.map(\.step)).sorted()))")
+        #expect(result.verify?.healthy == true, "\(result.text)")
+        let again = await environment.run(settings) { try await RepairCommand().run($0) }
+        #expect(again.status == 0 && (try? again.result(RepairResult.self).steps.isEmpty) == true, "a second repair has nothing to do: \(again.stdout)")
     }
 
     /// One budget per shard, selecting exactly the pods of a master and its replica as verify saw them.

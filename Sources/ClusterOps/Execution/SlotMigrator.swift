@@ -173,9 +173,10 @@ public struct SlotMigrator: Sendable {
             let keys = (try? stats[1].get().int).flatMap { $0 }
             let sizesKeys = MigrationBatches.sizesKeys(datasetBytes: memory.int("used_memory_dataset").map { Int($0) },
                                                        keys: keys.map { Int($0) }, threshold: options.unsizedAverageKeyBytes)
+            let replication = InfoSections.parse((try? await sourceConnection.send(RedisCommand("INFO", "replication")).string) ?? "")
             let targetConnection = try await connector.connect(target)
             return SlotPair(sourceId: sourceId, targetId: targetId, source: sourceConnection, target: targetConnection,
-                            sizesKeys: sizesKeys)
+                            sizesKeys: sizesKeys, sourceReplicas: Int(replication.int("connected_slaves") ?? 0))
         } catch {
             await sourceConnection.close()
             throw error
@@ -295,6 +296,15 @@ public struct SlotMigrator: Sendable {
             }
             counter.movedKeys(batch.keys.count)
         }
+        // The source's replicas get MIGRATE's deletions before the slots change hands: should the
+        // source die now, its promoted replica must not serve (and later send back over the
+        // target's) copies of keys that already moved.
+        if pair.sourceReplicas > 0, !batches.isEmpty {
+            let confirmed = try await pair.source.send(RedisCommand("WAIT", String(pair.sourceReplicas), String(options.baseTimeoutMs)))
+            if (confirmed.int ?? 0) < Int64(pair.sourceReplicas) {
+                progress.detail("\(pair.source.endpoint): \(confirmed.int ?? 0)/\(pair.sourceReplicas) replicas confirmed the moved keys' removal in time")
+            }
+        }
     }
 
     /// Sizes the keys (MEMORY USAGE, one pipeline) and cuts each slot's keys into MIGRATE batches by
@@ -331,7 +341,7 @@ public struct SlotMigrator: Sendable {
                 _ = try await pair.source.send(migrateCommand(pending, bytes: bytes, target: pair.target.endpoint,
                                                               replace: replace))
                 return
-            } catch let error as RedisError where error.kind == .busyKey && attempt < options.attempts + 2 {
+            } catch let error as RedisError where error.isBusyKey && attempt < options.attempts + 2 {
                 let exists = try await pair.source.pipeline(pending.map { RedisCommand([ByteBuffer(string: "EXISTS"), $0]) })
                 pending = zip(pending, exists).filter { (try? $0.1.get().int) == 1 }.map(\.0)
                 replace = true
@@ -369,6 +379,8 @@ struct SlotPair: Sendable {
     let target: RedisConnection
     /// Keys are sized (MEMORY USAGE) before they move: the source's keys are big on average.
     let sizesKeys: Bool
+    /// Replicas the source had when the pair opened: MIGRATE's deletions must reach them.
+    let sourceReplicas: Int
 
     func close() async {
         await source.close()

@@ -135,6 +135,20 @@ public final class FakeKubelet: Sendable {
         )
     }
 
+    /// While it exists, cluster DNS answers no name (`getent hosts` finds nothing).
+    static let dnsOutageMarker = "dns-outage"
+
+    /// A cluster DNS outage and its end: while `answering` is false, pods' start scripts resolve
+    /// no name.
+    public func setClusterDNS(answering: Bool) throws {
+        let marker = directory.appendingPathComponent(Self.dnsOutageMarker)
+        if answering {
+            try? FileManager.default.removeItem(at: marker)
+        } else {
+            try Data().write(to: marker)
+        }
+    }
+
     /// `stop()` from async code: its bounded waits run on a thread of their own, so they never
     /// hold one of the few threads every other test's tasks run on.
     public func shutdown() async {

@@ -450,6 +450,7 @@ actor FakeKubeletController {
             #!/bin/sh
             # getent hosts NAME, from the fake cluster's DNS records
             [ "$1" = hosts ] && [ $# -eq 2 ] || exit 1
+            [ -e \(RedisServerProcess.quoted(directory.appendingPathComponent(FakeKubelet.dnsOutageMarker).path)) ] && exit 2
             while read -r address names; do
               for name in $names; do
                 if [ "$name" = "$2" ]; then echo "$address       $2"; exit 0; fi
