@@ -31,6 +31,13 @@ enum Shapes {
         return deployment
     }
 
+    /// Four shards: four disruption budgets.
+    static var fourMasters: RedisDeployment {
+        var deployment = RedisDeployment.defaults
+        deployment.spec.masters = 4
+        return deployment
+    }
+
     static var sentinel: RedisDeployment {
         var deployment = RedisDeployment.defaults
         deployment.spec.topology = .sentinel
@@ -68,7 +75,7 @@ enum Shapes {
     }
 
     static var all: [(String, RedisDeployment)] {
-        [("default", .defaults), ("5x2", fiveMastersTwoReplicas), ("sentinel", sentinel), ("tls", tls),
+        [("default", .defaults), ("4x1", fourMasters), ("5x2", fiveMastersTwoReplicas), ("sentinel", sentinel), ("tls", tls),
          ("cert-manager", certManager), ("no-network-policy", noNetworkPolicy), ("storage-class", customStorageClass)]
     }
 }

@@ -120,10 +120,16 @@ struct LiveCluster {
         return try reply.get()
     }
 
-    func nodes() async throws -> [Node] {
+    /// Each node's own line; `reachableOnly` skips nodes that do not answer instead of failing.
+    func nodes(reachableOnly: Bool = false) async throws -> [Node] {
         var nodes: [Node] = []
         for (name, endpoint) in endpoints.sorted(by: { $0.key < $1.key }) {
-            let connection = try await RedisConnection.connect(to: endpoint, options: .init(password: password))
+            let connection: RedisConnection
+            do {
+                connection = try await RedisConnection.connect(to: endpoint, options: .init(password: password, connectTimeout: .seconds(1)))
+            } catch where reachableOnly {
+                continue
+            }
             let text = try await connection.send(RedisCommand("CLUSTER", "NODES")).string ?? ""
             await connection.close()
             guard let myself = try ClusterTopology.parse(text).myself else { continue }
