@@ -103,6 +103,7 @@ import TestSupport
         #expect(afterRestart.status == 0, "verify after the full restart: \(afterRestart.stdout)")
 
         try await repairAfterAFullRestartWithoutDNS(server: server, kubelet: kubelet, environment: environment, settings: settings)
+        try await repairRePairsReplicasOffTheirMastersNodes(server: server, environment: environment, settings: settings, password: password)
 
         let connection = await environment.run(settings) { try await ConnectionCommand().run($0) }
         #expect(try connection.result(ConnectionResult.self).host == "\(name == "redis-cluster" ? "redis" : name).redis-system.svc.cluster.local")
@@ -163,6 +164,43 @@ import TestSupport
         #expect(result.verify?.healthy == true, "\(result.text)")
         let again = await environment.run(settings) { try await RepairCommand().run($0) }
         #expect(again.status == 0 && (try? again.result(RepairResult.self).steps.isEmpty) == true, "a second repair has nothing to do: \(again.stdout)")
+    }
+
+    /// Each replica made to follow the master on its own Kubernetes node (pods go to node-a,
+    /// node-b, node-c by ordinal, so pod i+3 shares pod i's): verify warns, repair swaps replicas
+    /// until none shares its master's node.
+    func repairRePairsReplicasOffTheirMastersNodes(server: FakeKubernetesAPIServer, environment: LocalTestEnvironment,
+                                                   settings: GlobalSettings, password: String) async throws {
+        var direct = settings
+        direct.connect = .direct
+        direct.timeout = .seconds(90)
+        let report = try await environment.run(direct) { try await VerifyCommand().run($0) }.result(VerifyResult.self).report
+        let byName = Dictionary(uniqueKeysWithValues: report.nodes.map { ($0.name, $0) })
+        let name = environment.name
+        for ordinal in 0..<3 {
+            let master = try #require(byName["\(name)-\(ordinal)"])
+            let replica = try #require(byName["\(name)-\(ordinal + 3)"])
+            try #require(master.role == "master" && replica.role == "replica", "\(report.nodes.map { "\($0.name):\($0.role ?? "")" })")
+            guard replica.masterId != master.id, let masterId = master.id else { continue }
+            let connection = try await RedisConnection.connect(to: try #require(RedisEndpoint(parsing: replica.address)),
+                                                               options: .init(password: password))
+            _ = try await connection.send(RedisCommand("CLUSTER", "REPLICATE", masterId))
+            await connection.close()
+        }
+        try await poll("the re-paired replicas to sync", until: .after(.seconds(60))) { () async throws -> PollOutcome<Void> in
+            let now = try await environment.run(direct) { try await VerifyCommand().run($0) }.result(VerifyResult.self).report
+            let placement = now.check(named: "replica-placement")
+            return now.healthy && placement?.message.contains("Kubernetes node") == true ? .done(()) : .notYet("\(String(describing: placement))")
+        }
+
+        let repair = await environment.run(direct) { try await RepairCommand().run($0) }
+        #expect(repair.status == 0, "repair: \(repair.stdout.suffix(1500)) \(repair.stderr.suffix(800))")
+        let result = try repair.result(RepairResult.self)
+        #expect(!result.steps.isEmpty && result.steps.allSatisfy { $0.step == "replicate" }, "\(result.text)")
+        print("repair of replica placement: \(result.steps.map(\.description))")
+        let placement = result.verify?.check(named: "replica-placement")
+        #expect(placement?.message.contains("Kubernetes node") == false, "no replica shares its master's node: \(String(describing: placement))")
+        #expect(result.verify?.healthy == true, "\(result.text)")
     }
 
     /// One budget per shard, selecting exactly the pods of a master and its replica as verify saw them.

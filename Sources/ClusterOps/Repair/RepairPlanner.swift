@@ -152,7 +152,16 @@ public enum RepairPlanner {
             if let myself = member.topology.myself, myself.isReplica, let master = myself.masterId { following[myself.id] = master }
         }
         let serving = masters.filter { $0.slotCount > 0 }.map(\.id).sorted()
-        var steps: [RepairStep] = []
+        let initial = following
+        // Each replica's latest reason, in the order replicas were first moved: a replica moved
+        // twice while planning is sent to its final master once (each move is a full resync).
+        var reasons: [String: String] = [:]
+        var order: [String] = []
+        let move = { (replica: String, master: String, reason: String) in
+            following[replica] = master
+            if reasons[replica] == nil { order.append(replica) }
+            reasons[replica] = reason
+        }
         let replicasOf = { (master: String) in following.filter { $0.value == master }.map(\.key).sorted() }
 
         for orphan in serving where replicasOf(orphan).isEmpty {
@@ -164,9 +173,8 @@ public enum RepairPlanner {
                 let right = cost(rhs.replica, orphan) - cost(rhs.replica, rhs.donor)
                 return left != right ? left < right : lhs.replica < rhs.replica
             }) else { continue }
-            following[best.replica] = orphan
-            steps.append(.replicate(replica: name(best.replica), masterId: orphan, master: name(orphan),
-                                    reason: "\(name(orphan)) has no replica; \(name(best.donor)) has \(replicasOf(best.donor).count + 1)"))
+            let donorReplicas = replicasOf(best.donor).count
+            move(best.replica, orphan, "\(name(orphan)) has no replica; \(name(best.donor)) has \(donorReplicas)")
         }
 
         // Swaps: two replicas change masters where that lowers what they share with them, the
@@ -181,14 +189,13 @@ public enum RepairPlanner {
                 }
             }
             guard let best, let firstMaster = following[best.first], let secondMaster = following[best.second] else { break }
-            following[best.first] = secondMaster
-            following[best.second] = firstMaster
-            steps.append(.replicate(replica: name(best.first), masterId: secondMaster, master: name(secondMaster),
-                                    reason: "it shares a failure domain with \(name(firstMaster))"))
-            steps.append(.replicate(replica: name(best.second), masterId: firstMaster, master: name(firstMaster),
-                                    reason: "swapped with \(name(best.first))"))
+            move(best.first, secondMaster, "it shares a failure domain with \(name(firstMaster))")
+            move(best.second, firstMaster, "swapped with \(name(best.first))")
         }
-        return steps
+        return order.compactMap { replica in
+            guard let master = following[replica], master != initial[replica] else { return nil }
+            return .replicate(replica: name(replica), masterId: master, master: name(master), reason: reasons[replica] ?? "")
+        }
     }
 
     /// How much a replica and its master share: the machine weighs more than the zone (a zone is
