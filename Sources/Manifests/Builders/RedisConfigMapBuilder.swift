@@ -114,17 +114,22 @@ enum RedisConfigMapBuilder {
           done
         }
         
-        # Writes nodes.conf.starting: nodes.conf with each node at the address it has now.
+        # Writes nodes.conf.starting: nodes.conf with each node at the address it has now. Fails
+        # (the file is left as it is, for Redis to judge) on a line that is not a node or `vars`.
         refresh_peer_addresses() {
           deadline=$(( $(date +%s) + 10 ))
+          changed=no
           : > nodes.conf.starting
           while IFS= read -r line || [ -n "$line" ]; do
             # shellcheck disable=SC2086
             set -- $line
-            if [ $# -lt 3 ] || [ "$1" = vars ]; then
+            if [ "${1:-}" = vars ] || [ -z "$line" ]; then
               printf '%s\n' "$line" >> nodes.conf.starting
               continue
             fi
+            case "$#:${2:-}" in
+              [0-7]:*|*:*[!0-9a-zA-Z.:@,_=-]*|*:) echo "start: nodes.conf line not understood, left as it is: $line" >&2; return 1 ;;
+            esac
             id=$1 address=$2 flags=$3
             endpoint=${address%%@*}
             ip=${endpoint%:*} port=${endpoint##*:}
@@ -139,18 +144,19 @@ enum RedisConfigMapBuilder {
             if [ -n "$current" ] && [ "$current" != "$ip" ]; then
               echo "start: nodes.conf lists $id ($host) at $ip; it is at $current now" >&2
               printf '%s %s:%s%s%s\n' "$id" "$current" "$port" "$bus" "${line#"$id $address"}" >> nodes.conf.starting
+              changed=yes
             else
               printf '%s\n' "$line" >> nodes.conf.starting
             fi
           done < nodes.conf
+          [ "$changed" = yes ]
         }
         
         cd /data
         if [ -s nodes.conf ]; then
           set -f
-          refresh_peer_addresses
+          if refresh_peer_addresses; then mv nodes.conf.starting nodes.conf; else rm -f nodes.conf.starting; fi
           set +f
-          mv nodes.conf.starting nodes.conf
         fi
         # Peers find this pod by its IP, clients by its stable name.
         exec redis-server /etc/redis/redis.conf --cluster-announce-ip "$POD_IP" --cluster-announce-hostname "$POD_HOSTNAME" "$@"
